@@ -1,0 +1,33 @@
+# Two commands on a fresh machine with Python 3.11 and make:
+#   make demo   builds the demo on the embedded DuckDB and prints the summary
+#   make test   runs the whole test suite
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test compile-check bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/journeys demo
+
+compile-check: $(STAMP)
+	$(BIN)/journeys validate
+	$(BIN)/journeys compile --check
+
+test: $(STAMP) compile-check
+	$(BIN)/pytest -n 2 tests
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_bench.py
+
+clean:
+	rm -rf target dbt_packages logs

@@ -1,0 +1,123 @@
+"""Turn template conditions into sqlglot expressions over the staged events.
+
+Template values only ever become sqlglot literals, so a value is compared as data whatever
+it contains (quotes, backslashes, `--`, `%`, non-ASCII).
+
+Missing values (contract 3.1): the staged columns hold NULL for a missing string or tag list
+(empty strings and empty lists are NULL there already). A positive operator is
+`COALESCE(test, FALSE)`, a negative one is `NOT COALESCE(positive test, FALSE)`, so a missing
+field makes positive operators false and negative ones true, as an analyst reads them.
+
+>>> from journey_compiler.template import Condition
+>>> condition_sql(Condition(field="channel", op="not_equals", value="email"))
+"NOT COALESCE(channel = 'email', FALSE)"
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from journey_compiler.template import (
+    METADATA_PREFIX,
+    AllOf,
+    AnyOf,
+    Condition,
+    ConditionNode,
+    Trigger,
+    field_kind,
+)
+
+NEGATED = {"not_equals": "equals", "not_contains": "contains", "not_in": "in", "is_not_set": "is_set"}
+
+
+def trigger_expression(trigger: Trigger) -> exp.Expression:
+    """Event type equal and every condition true."""
+    parts = [exp.column("event_type").eq(exp.Literal.string(trigger.event))]
+    parts.extend(condition_expression(node) for node in trigger.conditions)
+    return exp.and_(*parts)
+
+
+def condition_expression(node: ConditionNode) -> exp.Expression:
+    if isinstance(node, AnyOf):
+        return exp.paren(exp.or_(*(condition_expression(child) for child in node.any)), copy=False)
+    if isinstance(node, AllOf):
+        return exp.paren(exp.and_(*(condition_expression(child) for child in node.all)), copy=False)
+    return _leaf(node)
+
+
+def condition_sql(node: ConditionNode, dialect: str = "duckdb") -> str:
+    return condition_expression(node).sql(dialect=dialect)
+
+
+def field_expression(field: str) -> exp.Expression:
+    """The column (or metadata text) a condition reads, NULL when missing."""
+    kind = field_kind(field)
+    if kind != "metadata":
+        return exp.column(field)
+    path = "$." + field[len(METADATA_PREFIX):]
+    text = exp.JSONExtractScalar(this=exp.column("metadata"), expression=exp.Literal.string(path))
+    # JSON's "" and [] are missing values too (contract 3.1); JSON null already yields NULL.
+    return exp.Nullif(
+        this=exp.Nullif(this=text, expression=exp.Literal.string("")),
+        expression=exp.Literal.string("[]"),
+    )
+
+
+def _leaf(condition: Condition) -> exp.Expression:
+    if condition.op in NEGATED:
+        positive = condition.model_copy(update={"op": NEGATED[condition.op]})
+        return exp.not_(_positive(positive))
+    return _positive(condition)
+
+
+def _positive(condition: Condition) -> exp.Expression:
+    test = _test(condition)
+    return exp.func("COALESCE", test, exp.false())
+
+
+def _test(condition: Condition) -> exp.Expression:
+    """The bare comparison; NULL (so false after COALESCE) when the field is missing."""
+    kind = field_kind(condition.field)
+    column = field_expression(condition.field)
+    op = condition.op
+    values = [exp.Literal.string(text) for text in condition.value_texts()] if condition.value is not None else []
+
+    if op == "is_set":
+        return column.is_(exp.null()).not_()
+
+    if kind == "list":
+        return _list_test(column, op, values)
+
+    if op in ("gt", "gte", "lt", "lte"):
+        number = exp.TryCast(this=column, to=exp.DataType.build("double"))
+        literal = exp.Literal.number(condition.value)
+        comparison = {"gt": exp.GT, "gte": exp.GTE, "lt": exp.LT, "lte": exp.LTE}[op]
+        return comparison(this=number, expression=literal)
+    if op == "equals":
+        return column.eq(values[0])
+    if op == "contains":
+        return exp.StrPosition(this=column, substr=values[0]) > 0
+    if op == "starts_with":
+        return exp.StartsWith(this=column, expression=values[0])
+    if op == "in":
+        return column.isin(*values)
+    raise ValueError(f"operator {op} has no SQL form")
+
+
+def _list_test(tags: exp.Expression, op: str, values: list[exp.Expression]) -> exp.Expression:
+    if op == "equals":
+        return exp.and_(
+            exp.ArraySize(this=tags).eq(1),
+            exp.ArrayContains(this=tags, expression=values[0]),
+        )
+    if op == "contains":
+        return exp.ArrayContains(this=tags, expression=values[0])
+    if op == "starts_with":
+        tag = exp.to_identifier("tag")
+        prefix_match = exp.Lambda(
+            this=exp.StartsWith(this=exp.column(tag), expression=values[0]), expressions=[tag]
+        )
+        return exp.ArraySize(this=exp.ArrayFilter(this=tags, expression=prefix_match)) > 0
+    if op == "in":
+        return exp.ArrayOverlaps(this=tags, expression=exp.Array(expressions=values))
+    raise ValueError(f"operator {op} has no SQL form for tags")
