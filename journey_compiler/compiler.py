@@ -107,7 +107,11 @@ def _events_cte(event_types: list[str], dialect: str) -> str:
 def _flags_select(template: Template) -> exp.Select:
     """One scan per template: which of its triggers each event matches."""
     columns: list[exp.Expression] = [exp.column(c) for c in EVENT_COLUMNS + START_ATTRIBUTES]
-    columns.append(exp.and_(trigger_expression(template.start), _enabled_expression(template)).as_("is_start"))
+    enabled = _enabled_expression(template)
+    is_start = trigger_expression(template.start)
+    if enabled != exp.true():
+        is_start = exp.and_(is_start, enabled)
+    columns.append(is_start.as_("is_start"))
     for order, milestone in enumerate(template.milestones, start=1):
         columns.append(trigger_expression(milestone).as_(f"is_milestone_{order}"))
     end_index = exp.Case()

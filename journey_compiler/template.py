@@ -263,7 +263,7 @@ class Template(_Strict):
 
     def version(self) -> str:
         """A hash of the definition: changes when anything that affects journeys changes."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        canonical = json.dumps(self.model_dump(mode="json", warnings=False), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
     def enabled_intervals(self) -> list[tuple[datetime | None, datetime | None]]:

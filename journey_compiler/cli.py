@@ -1,0 +1,172 @@
+"""The `journeys` command: validate, compile, run, demo and friends.
+
+Every command works on the dbt project in the current directory, as dbt does;
+`--project-dir` points elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from journey_compiler import compiler, ingest, runner, summary
+from journey_compiler.loader import TemplateValidationFailed, load_templates
+from journey_compiler.schema import SCHEMA_FILE, template_json_schema
+
+app = typer.Typer(help="Journey Tracker: measure how conversations move through journey templates.", no_args_is_help=True)
+console = Console()
+errors = Console(stderr=True)
+
+ProjectDir = Annotated[Path, typer.Option("--project-dir", help="The dbt project (default: current directory).")]
+Database = Annotated[
+    Optional[Path],
+    typer.Option("--database", help="DuckDB file (default: $JOURNEYS_DATABASE or target/journeys.duckdb)."),
+]
+
+
+def _templates_or_exit(project_dir: Path):
+    try:
+        return [item.template for item in load_templates(project_dir)]
+    except TemplateValidationFailed as failure:
+        for error in failure.errors:
+            errors.print(str(error), markup=False, highlight=False)
+        errors.print(f"[red]{len(failure.errors)} error(s); nothing was compiled.[/red]")
+        raise typer.Exit(1)
+    except FileNotFoundError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(2)
+
+
+@app.command()
+def validate(project_dir: ProjectDir = Path(".")) -> None:
+    """Check every template in journeys/; print every error of every file."""
+    templates = _templates_or_exit(project_dir)
+    console.print(f"{len(templates)} template(s) valid: {', '.join(t.name for t in templates)}")
+
+
+@app.command("compile")
+def compile_command(
+    project_dir: ProjectDir = Path("."),
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if the committed generated files are stale.")] = False,
+) -> None:
+    """Turn the templates into dbt models under models/intermediate/generated/."""
+    templates = _templates_or_exit(project_dir)
+    files = compiler.generate(templates)
+    if check:
+        stale = compiler.stale_files(project_dir, files)
+        if stale:
+            for path in stale:
+                errors.print(f"stale: {path}")
+            errors.print("[red]Generated models differ from the templates; run `journeys compile` and commit.[/red]")
+            raise typer.Exit(1)
+        console.print("Generated models are up to date.")
+        return
+    written = compiler.write(project_dir, files)
+    console.print(f"Compiled {len(templates)} template(s); {len(written)} file(s) changed.")
+
+
+@app.command()
+def schema(
+    project_dir: ProjectDir = Path("."),
+    out: Annotated[Optional[Path], typer.Option(help="Where to write (default journey-template.schema.json).")] = None,
+) -> None:
+    """Write the JSON Schema of the template format, for editors."""
+    path = out or Path(project_dir) / SCHEMA_FILE
+    path.write_text(json.dumps(template_json_schema(project_dir), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    console.print(f"Wrote {path}")
+
+
+@app.command()
+def run(
+    events: Annotated[list[Path], typer.Option("--events", help="Event file (JSONL, CSV or Parquet); repeatable.")] = [],
+    project_dir: ProjectDir = Path("."),
+    database: Database = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Compute journey state as of this UTC time.")] = None,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild every table from all events.")] = False,
+) -> None:
+    """Load event files into the raw table, build every model with dbt, print a summary."""
+    build(project_dir, database, events, as_of, full_refresh)
+
+
+def build(project_dir: Path, database: Path | None, events: list[Path], as_of: str | None, full_refresh: bool) -> Path:
+    templates = _templates_or_exit(project_dir)
+    stale = compiler.stale_files(project_dir, compiler.generate(templates))
+    if stale:
+        errors.print("[red]Generated models are stale; run `journeys compile` first.[/red]")
+        raise typer.Exit(1)
+    database = runner.database_path(project_dir, database)
+    for path in events:
+        if not path.exists():
+            errors.print(f"[red]{path}: no such event file[/red]")
+            raise typer.Exit(2)
+    report = ingest.load_event_files(database, events)
+    for file_load in report.files:
+        note = " (already loaded; skipped)" if file_load.skipped_as_already_loaded else ""
+        console.print(f"Read {file_load.rows:,} rows from {file_load.path}{note}")
+        if file_load.unknown_columns:
+            console.print(f"  [yellow]ignored columns not in the contract: {', '.join(sorted(file_load.unknown_columns))}[/yellow]")
+    options = runner.BuildOptions(project_dir=project_dir, database=database, as_of=as_of, full_refresh=full_refresh)
+    _dbt_build_with_progress(options)
+    summary.print_summary(console, database)
+    return database
+
+
+def _dbt_build_with_progress(options: runner.BuildOptions) -> None:
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} nodes"),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as progress:
+        task = progress.add_task("dbt build", total=None)
+
+        def on_node(unique_id: str, status: str) -> None:
+            progress.update(task, advance=1, description=f"dbt build: {unique_id.split('.')[-1]} {status}")
+
+        try:
+            runner.run_dbt("build", options, on_node=on_node)
+        except runner.DbtFailed as failure:
+            progress.stop()
+            errors.print(f"[red]{failure}[/red]", markup=True, highlight=False)
+            raise typer.Exit(1)
+
+
+@app.command()
+def generate(
+    conversations: Annotated[int, typer.Option(help="How many conversations.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same events.")] = 7,
+    out: Annotated[Path, typer.Option(help="Output file (.jsonl, .csv or .parquet).")] = Path("target/demo_events.jsonl"),
+) -> None:
+    """Make realistic synthetic support conversations over every catalog event type."""
+    from journey_compiler.generate import generate_events, write_events
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rows = write_events(out, generate_events(conversations, seed))
+    console.print(f"Wrote {rows:,} events for {conversations:,} conversations to {out}")
+
+
+@app.command()
+def demo(
+    project_dir: ProjectDir = Path("."),
+    conversations: Annotated[int, typer.Option(help="How many demo conversations.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+) -> None:
+    """Generate demo data, build everything on the embedded DuckDB, print the summary."""
+    from journey_compiler.generate import generate_events, write_events
+
+    target = Path(project_dir) / "target"
+    target.mkdir(parents=True, exist_ok=True)
+    database = target / "demo.duckdb"
+    for stale in (database, database.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    events_file = target / "demo_events.jsonl"
+    rows = write_events(events_file, generate_events(conversations, seed))
+    console.print(f"Generated {rows:,} demo events for {conversations:,} conversations in {events_file}")
+    build(project_dir, database, [events_file], None, True)
+
+
+if __name__ == "__main__":
+    app()

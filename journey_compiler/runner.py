@@ -1,0 +1,108 @@
+"""Run dbt through its Python API (dbtRunner) against the project's committed profile."""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+DEFAULT_DATABASE = Path("target") / "journeys.duckdb"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    project_dir: Path
+    database: Path
+    as_of: str | None = None
+    full_refresh: bool = False
+    target: str | None = None
+    select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    extra_vars: tuple[tuple[str, object], ...] = ()
+    target_path: Path | None = None
+
+
+class DbtFailed(RuntimeError):
+    """dbt finished with errors or failing tests."""
+
+
+def database_path(project_dir: Path, database: Path | None) -> Path:
+    """The DuckDB file: --database, else $JOURNEYS_DATABASE, else target/journeys.duckdb in the project."""
+    if database is not None:
+        return Path(database).resolve()
+    from_env = os.environ.get("JOURNEYS_DATABASE")
+    if from_env:
+        return Path(from_env).resolve()
+    return (Path(project_dir) / DEFAULT_DATABASE).resolve()
+
+
+@contextmanager
+def _environment(database: Path) -> Iterator[None]:
+    saved = os.environ.get("JOURNEYS_DATABASE")
+    os.environ["JOURNEYS_DATABASE"] = str(database)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("JOURNEYS_DATABASE", None)
+        else:
+            os.environ["JOURNEYS_DATABASE"] = saved
+
+
+def dbt_args(command: str, options: BuildOptions) -> list[str]:
+    project = str(Path(options.project_dir).resolve())
+    variables: dict[str, object] = dict(options.extra_vars)
+    if options.as_of:
+        variables["journeys_as_of"] = options.as_of
+    args = [command, "--project-dir", project, "--profiles-dir", project, "--quiet"]
+    target_path = options.target_path or Path(project) / "target"
+    args += ["--target-path", str(target_path), "--log-path", str(Path(target_path) / "logs")]
+    if variables:
+        args += ["--vars", json.dumps(variables)]
+    if options.full_refresh and command in ("build", "run", "seed"):
+        args.append("--full-refresh")
+    if options.target:
+        args += ["--target", options.target]
+    for selector in options.select:
+        args += ["--select", selector]
+    for selector in options.exclude:
+        args += ["--exclude", selector]
+    return args
+
+
+def run_dbt(
+    command: str,
+    options: BuildOptions,
+    on_node: Callable[[str, str], None] | None = None,
+    extra_args: tuple[str, ...] = (),
+):
+    """Invoke dbt in-process; `on_node(name, status)` is called as each node finishes."""
+    from dbt.cli.main import dbtRunner
+
+    def callback(event) -> None:
+        if on_node is None:
+            return
+        name = event.info.name
+        if name == "NodeFinished":
+            node = event.data.node_info
+            on_node(node.unique_id, node.node_status)
+
+    with _environment(options.database):
+        result = dbtRunner(callbacks=[callback]).invoke([*dbt_args(command, options), *extra_args])
+    if result.exception is not None:
+        raise DbtFailed(f"dbt {command} could not run: {result.exception}")
+    if not result.success:
+        raise DbtFailed(f"dbt {command} failed:\n" + _failures(result))
+    return result
+
+
+def _failures(result) -> str:
+    lines = []
+    for node_result in getattr(result.result, "results", []) or []:
+        status = str(node_result.status)
+        if status in ("error", "fail", "runtime error"):
+            lines.append(f"  {node_result.node.unique_id}: {status}: {node_result.message}")
+    return "\n".join(lines) or "  (see target/logs/dbt.log)"
