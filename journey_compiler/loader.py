@@ -19,6 +19,7 @@ from journey_compiler.catalog import load_catalog
 from journey_compiler.template import Template
 
 TEMPLATES_DIR = Path("journeys")
+CONDITION_TAGS = ("condition", "any", "all")  # pydantic's tags for the condition union
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def _message(error: dict[str, Any]) -> str:
     if kind.startswith(("literal_error",)):
         return f"'{error['input']}' is not allowed; expected {error['ctx']['expected']}"
     if kind in ("greater_than", "greater_than_equal"):
-        return f"{error['input']!r} must be greater than {error['ctx'].get('gt', 0)}; give a positive number of hours"
+        return f"{error['input']!r} must be greater than {error['ctx'].get('gt', 0):g}; give a positive number of hours"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return f"{error['msg'].lower()}, got {error['input']!r}; fix the value"
     return error["msg"].removeprefix("Value error, ")
@@ -136,10 +137,13 @@ def _message(error: dict[str, Any]) -> str:
 
 def _path_text(location: list[Any]) -> str:
     text = ""
+    previous: Any = None
     for part in location:
+        is_union_tag = isinstance(previous, int) and part in CONDITION_TAGS
+        previous = part
         if isinstance(part, int):
             text += f"[{part}]"
-        elif part in ("condition",):
+        elif is_union_tag:
             continue
         else:
             text += f".{part}" if text else str(part)

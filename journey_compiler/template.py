@@ -180,7 +180,7 @@ class Trigger(_Strict):
         if event_types is not None and event not in event_types:
             hint = closest_event_type(event, event_types)
             fix = f"did you mean '{hint}'?" if hint else "add it to seeds/event_catalog.csv or use a catalog type"
-            raise _error("unknown_event_type", f"unknown event type '{event}'; {fix}")
+            raise _error("unknown_event", f"unknown event type '{event}'; {fix}")
         return event
 
 

@@ -684,6 +684,7 @@ OPERATORS_ON_VALUES: list[tuple[str, str, Any, dict, bool]] = [
     ("metadata.ok", "equals", "True", {"metadata": {"ok": True}}, False),
     ("metadata.ok", "equals", False, {"metadata": {"ok": False}}, True),
     ("metadata.ok", "is_set", None, {"metadata": {"ok": False}}, True),  # false is a value
+    ("metadata.ok", "is_not_set", None, {"metadata": {"ok": False}}, False),
     ("metadata.n", "is_set", None, {"metadata": {"n": 0}}, True),  # so is 0
     ("metadata.k", "is_set", None, {"metadata": {"k": {}}}, True),  # and an empty object
     ("metadata.k", "is_set", None, {"metadata": {"k": "[]"}}, True),  # the text "[]" is not a list
