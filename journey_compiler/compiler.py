@@ -23,6 +23,12 @@ HEADER = (
 )
 EVENT_COLUMNS = ("conversation_id", "event_id", "event_type", "occurred_at", "event_seq")
 START_ATTRIBUTES = ("channel", "team_id", "agent_id")
+# rebuilt per conversation on incremental runs, like the other engine models (docs/incremental.md)
+INCREMENTAL_CONFIG = (
+    "{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',\n"
+    "          pre_hook=\"{{ journeys_delete_refreshed() }}\") }}\n"
+    "-- depends_on: {{ ref('stg_refresh_conversations') }}\n"
+)
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,7 @@ def trigger_matches_sql(templates: list[Template], dialect: str) -> str:
     else:
         final = _empty_matches().sql(dialect=dialect, pretty=True)
     ctes.append(("final", final))
-    return _frame(ctes)
+    return INCREMENTAL_CONFIG + _frame(ctes)
 
 
 def _triggers(template: Template):
@@ -100,7 +106,8 @@ def _events_cte(event_types: list[str], dialect: str) -> str:
         f"select {columns}\n"
         "from {{ ref('stg_events') }}\n"
         "where occurred_at <= {{ journeys_as_of() }}\n"
-        f"  and {types.sql(dialect=dialect)}"
+        f"  and {types.sql(dialect=dialect)}\n"
+        "  {{ journeys_refresh_filter('conversation_id') }}"
     )
 
 

@@ -1,8 +1,11 @@
 -- One row per journey and milestone of its template, reached or not (contract 4).
 
+-- depends_on: {{ ref('stg_refresh_conversations') }}
+
 with starts as (
 
     select * from {{ ref('int_journey_starts') }}
+    {{ journeys_refresh_filter('conversation_id', 'where') }}
 
 ),
 
@@ -17,6 +20,7 @@ milestones as (
 hits as (
 
     select * from {{ ref('int_journey_milestone_hits') }}
+    {{ journeys_refresh_filter('conversation_id', 'where') }}
 
 ),
 

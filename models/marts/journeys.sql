@@ -1,8 +1,11 @@
 -- One row per journey (contract 4).
 
+-- depends_on: {{ ref('stg_refresh_conversations') }}
+
 with starts as (
 
     select * from {{ ref('int_journey_starts') }}
+    {{ journeys_refresh_filter('conversation_id', 'where') }}
 
 ),
 
@@ -25,6 +28,7 @@ start_events as (
     select template_name, conversation_id, event_seq, channel, team_id, agent_id
     from {{ ref('int_trigger_matches') }}
     where match_kind = 'start'
+        {{ journeys_refresh_filter('conversation_id') }}
 
 ),
 
@@ -32,6 +36,7 @@ milestone_counts as (
 
     select template_name, conversation_id, start_seq, count(*) as milestones_reached
     from {{ ref('int_journey_milestone_hits') }}
+    {{ journeys_refresh_filter('conversation_id', 'where') }}
     group by template_name, conversation_id, start_seq
 
 ),

@@ -2,10 +2,13 @@
 -- event_seq numbers a conversation's events in the contract's order (occurred_at, event_id),
 -- so every later "before/after" is an integer comparison within one conversation.
 
+-- depends_on: {{ ref('stg_refresh_conversations') }}
+
 with validated as (
 
     select * from {{ ref('stg_events__validated') }}
     where row_outcome = 'accepted'
+        {{ journeys_refresh_filter('conversation_id') }}
 
 ),
 

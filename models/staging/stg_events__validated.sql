@@ -1,9 +1,12 @@
 -- Every raw row, typed, with the first contract rule it breaks (contract 1) and its
 -- duplicate rank among valid rows with the same event_id (1 = the first ingested copy).
 
+-- depends_on: {{ ref('stg_refresh_conversations') }}
+
 with source as (
 
     select * from {{ source('journeys_raw', 'events') }}
+    {{ journeys_refresh_filter("coalesce(nullif(trim(conversation_id), ''), '')", 'where') }}
 
 ),
 
@@ -21,6 +24,7 @@ typed as (
         _source_file as source_file,
         _source_line as source_line,
         _source_error as source_error,
+        _loaded_at as loaded_at,
 
         -- identity
         nullif(trim(event_id), '') as event_id,
@@ -83,6 +87,7 @@ final as (
 
     select
         load_id,
+        loaded_at,
         source_file,
         source_line,
         event_id,

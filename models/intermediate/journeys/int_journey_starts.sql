@@ -8,6 +8,8 @@
 --                            first candidate, one journey per step (recursive over journeys,
 --                            not events), and only for these templates.
 
+-- depends_on: {{ ref('stg_refresh_conversations') }}
+
 with recursive definitions as (
 
     select * from {{ ref('int_template_definitions') }}
@@ -26,6 +28,7 @@ candidates as (
     from {{ ref('int_journey_candidates') }} as candidates
     inner join definitions
         on candidates.template_name = definitions.template_name
+    {{ journeys_refresh_filter('candidates.conversation_id', 'where') }}
 
 ),
 
@@ -54,6 +57,7 @@ alternating_events as (
     where definitions.reentry
         and definitions.timeout_hours is null
         and matches.match_kind in ('start', 'end')
+        {{ journeys_refresh_filter('matches.conversation_id') }}
     group by matches.template_name, matches.conversation_id, matches.event_seq
 
 ),

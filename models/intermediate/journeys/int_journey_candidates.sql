@@ -4,10 +4,13 @@
 -- journey could start after it closes (contract 3.2.6). Which candidates really open a
 -- journey is decided in int_journey_starts.
 
+-- depends_on: {{ ref('stg_refresh_conversations') }}
+
 with matches as (
 
     select * from {{ ref('int_trigger_matches') }}
     where match_kind in ('start', 'end')
+        {{ journeys_refresh_filter('conversation_id') }}
 
 ),
 

@@ -3,9 +3,12 @@
 -- after the deadline. Journeys of one template and conversation never overlap, so a match
 -- belongs to the latest journey started strictly before it.
 
+-- depends_on: {{ ref('stg_refresh_conversations') }}
+
 with starts as (
 
     select * from {{ ref('int_journey_starts') }}
+    {{ journeys_refresh_filter('conversation_id', 'where') }}
 
 ),
 
@@ -14,6 +17,7 @@ milestone_matches as (
     select template_name, conversation_id, event_seq, event_id, occurred_at, step_order as milestone_order
     from {{ ref('int_trigger_matches') }}
     where match_kind = 'milestone'
+        {{ journeys_refresh_filter('conversation_id') }}
 
 ),
 

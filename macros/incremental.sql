@@ -1,0 +1,59 @@
+{#- Incremental runs (docs/incremental.md). Each run recomputes whole conversations: those
+    that received raw rows since the last completed run, those sharing an event_id with such
+    rows, and those with an open journey that has a deadline (the as-of time moved, so it may
+    have timed out). stg_refresh_conversations holds that set; every engine model deletes
+    those conversations (pre-hook, in the same transaction as the insert) and inserts them
+    again from their full history. A completed run is recorded in journeys_run_manifest by
+    the on-run-end hook; a run that dies before it is simply redone by the next one. -#}
+
+{% macro journeys_manifest_relation() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='journeys_run_manifest')) }}
+{%- endmacro %}
+
+
+{#- ` and <column> in (refresh set)` on incremental runs; nothing on full builds. -#}
+{% macro journeys_refresh_filter(column, keyword='and') -%}
+    {%- if is_incremental() -%}
+        {{ keyword }} {{ column }} in (select conversation_id from {{ ref('stg_refresh_conversations') }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Pre-hook of every incremental engine model: drop the conversations about to be rebuilt. -#}
+{% macro journeys_delete_refreshed(column='conversation_id') -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where coalesce({{ column }}, '') in (select conversation_id from {{ ref('stg_refresh_conversations') }})
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- on-run-end: record a run in which no model failed, with what it processed. -#}
+{% macro journeys_record_run(results) -%}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set failed = results | selectattr('status', 'in', ['error', 'runtime error', 'skipped']) | selectattr('node.resource_type', 'equalto', 'model') | list -%}
+    {%- set validated = adapter.get_relation(database=target.database, schema=target.schema, identifier='stg_events__validated') -%}
+    {%- set definitions = adapter.get_relation(database=target.database, schema=target.schema, identifier='int_template_definitions') -%}
+    {%- if failed or validated is none or definitions is none -%}{{ return('') }}{%- endif -%}
+    {%- set manifest = journeys_manifest_relation() -%}
+    create table if not exists {{ manifest }} (
+        recorded_at {{ dbt.type_timestamp() }},
+        loaded_until {{ dbt.type_timestamp() }},
+        template_fingerprint {{ dbt.type_string() }},
+        as_of_setting {{ dbt.type_string() }}
+    );
+    insert into {{ manifest }}
+    select
+        {{ dbt.current_timestamp() }},
+        (select max(loaded_at) from {{ validated }}),
+        (select {{ journeys_template_fingerprint() }} from {{ definitions }}),
+        '{{ var("journeys_as_of", "") | replace("'", "") }}';
+{%- endmacro %}
+
+
+{#- One text that changes when any template is added, removed or edited. -#}
+{% macro journeys_template_fingerprint() -%}
+    coalesce({{ dbt.listagg(dbt.concat(['template_name', "':'", 'template_version']), "','", 'order by template_name') }}, '')
+{%- endmacro %}

@@ -1,0 +1,97 @@
+-- The conversations this run recomputes (docs/incremental.md), as trimmed ids ('' stands for
+-- rows without a conversation id). Everything on the first run, after a template was added,
+-- edited or removed, or when the as-of setting changed; otherwise the conversations with raw
+-- rows loaded since the last completed run, those sharing an event_id with such rows, and
+-- those with an open journey that has a deadline.
+
+{%- set manifest = adapter.get_relation(database=target.database, schema=target.schema, identifier='journeys_run_manifest') if execute else none %}
+{%- set journeys = adapter.get_relation(database=target.database, schema=target.schema, identifier='journeys') if execute else none %}
+
+with raw_rows as (
+
+    select
+        coalesce(nullif(trim(conversation_id), ''), '') as conversation_id,
+        nullif(trim(event_id), '') as event_id,
+        _loaded_at as loaded_at
+    from {{ source('journeys_raw', 'events') }}
+
+),
+
+last_run as (
+
+    {% if manifest is not none -%}
+    select loaded_until, template_fingerprint, as_of_setting
+    from {{ manifest }}
+    order by recorded_at desc
+    limit 1
+    {%- else -%}
+    select
+        cast(null as {{ dbt.type_timestamp() }}) as loaded_until,
+        cast(null as {{ dbt.type_string() }}) as template_fingerprint,
+        cast(null as {{ dbt.type_string() }}) as as_of_setting
+    where 1 = 0
+    {%- endif %}
+
+),
+
+current_templates as (
+
+    select {{ journeys_template_fingerprint() }} as template_fingerprint
+    from {{ ref('int_template_definitions') }}
+
+),
+
+rebuild_everything as (
+
+    select count(*) = 0 as is_needed
+    from last_run
+    cross join current_templates
+    where last_run.template_fingerprint = current_templates.template_fingerprint
+        and last_run.as_of_setting = '{{ var("journeys_as_of", "") | replace("'", "") }}'
+
+),
+
+new_rows as (
+
+    select raw_rows.*
+    from raw_rows
+    where loaded_at > (select max(loaded_until) from last_run)
+        or (select max(loaded_until) from last_run) is null
+
+),
+
+sharing_an_event_id as (
+
+    select raw_rows.conversation_id
+    from raw_rows
+    inner join (select distinct event_id from new_rows where event_id is not null) as new_ids
+        on raw_rows.event_id = new_ids.event_id
+
+),
+
+open_with_deadline as (
+
+    {% if journeys is not none -%}
+    select conversation_id
+    from {{ journeys }}
+    where status = 'open' and deadline_at is not null
+    {%- else -%}
+    select cast(null as {{ dbt.type_string() }}) as conversation_id
+    where 1 = 0
+    {%- endif %}
+
+),
+
+final as (
+
+    select conversation_id from raw_rows where (select is_needed from rebuild_everything)
+    union
+    select conversation_id from new_rows
+    union
+    select conversation_id from sharing_an_event_id
+    union
+    select conversation_id from open_with_deadline
+
+)
+
+select * from final
