@@ -50,6 +50,7 @@ XES_ATTRIBUTES = {"string", "date", "int", "float", "boolean", "id"}
 XES_CHUNK = 1 << 16
 TRUE_TEXTS = {"true", "1", "yes", "y", "t"}
 FALSE_TEXTS = {"false", "0", "no", "n", "f"}
+TYPE_NAMES = {"integer": "an integer", "number": "a number", "boolean": "true or false"}
 
 
 class SourceError(Exception):
@@ -346,6 +347,7 @@ class _Converter:
         self.activities_seen: set[str] = set()
         self.rows = 0
         self._ordinals: dict[bytes, int] = {}
+        self._fields = {name: getattr(mapping, name) for name in ("channel", "status", "agent_id", "team_id")}
 
     def convert(self, record: dict[str, Any]) -> tuple[dict[str, Any] | None, str, str]:
         self.rows += 1
@@ -357,6 +359,7 @@ class _Converter:
         activity = _value(record, mapping.activity)
         if activity is None:
             return None, MISSING_ACTIVITY, f"'{mapping.activity}' is empty"
+        self.activities_seen.add(activity)
         stamp = _value(record, mapping.timestamp.column)
         if stamp is None:
             return None, MISSING_TIMESTAMP, f"'{mapping.timestamp.column}' is empty"
@@ -371,7 +374,6 @@ class _Converter:
             if event_id is None:
                 return None, MISSING_EVENT_ID, f"'{mapping.event_id.column}' is empty"
 
-        self.activities_seen.add(activity)
         target = mapping.activities.get(activity)
         if target is None:
             self.unmapped[activity] += 1
@@ -391,7 +393,7 @@ class _Converter:
                 continue
             converted = _convert(text, spec.type)
             if converted is None:
-                return None, BAD_VALUE, f"metadata '{key}': '{text}' from '{spec.column}' is not a {spec.type}"
+                return None, BAD_VALUE, f"metadata '{key}': '{text}' from '{spec.column}' is not {TYPE_NAMES[spec.type]}"
             metadata[key] = converted
         metadata.update(fixed_metadata)
 
@@ -436,7 +438,7 @@ class _Converter:
         return hashlib.sha1(f"{key}\x1f{ordinal}".encode("utf-8")).hexdigest()
 
     def _field(self, record: dict[str, Any], name: str) -> str | None:
-        spec = getattr(self.mapping, name)
+        spec = self._fields[name]
         if spec is None:
             return None
         if spec.column is None:

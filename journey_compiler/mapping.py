@@ -18,7 +18,7 @@ activities:
     metadata: {to_status: resolved}
 unmapped: reject                           # or {keep_as: conversation.status_changed}
 agent_id: org:resource                     # also team_id, channel, status: a column or {value: ...}
-tags: [{column: priority, prefix: "priority:"}]
+tags: [{column: priority, prefix: "priority:"}, {column: labels, split: ";"}]   # or tags: <column>
 metadata:
   product: product                         # or {column: ..., type: integer} or {value: ...}
 ```
@@ -60,8 +60,6 @@ from journey_compiler.loader import (
 from journey_compiler.template import METADATA_KEY
 
 Scalar = Union[str, int, float, bool]
-SOURCE_FORMATS = ("auto", "csv", "xes")
-VALUE_TYPES = ("string", "integer", "number", "boolean")
 
 
 class MappingValidationFailed(TemplateValidationFailed):
@@ -389,6 +387,11 @@ class Mapping(_Strict):
                     raise _error("activity_name", "an activity name is empty; write the activity as the source spells it")
         return activities
 
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _one_tag_column(cls, tags: Any) -> Any:
+        return [tags] if isinstance(tags, (str, dict)) else tags
+
     @field_validator("metadata", mode="before")
     @classmethod
     def _keys(cls, metadata: Any) -> Any:
@@ -517,7 +520,12 @@ def _locate_all(errors: list[dict[str, Any]], document: CommentedMap, display_pa
         full = list(location) + list((error.get("ctx") or {}).get("at", ()))
         existing = _existing(document, full)
         line, column = _position(document, existing)
-        message = error["msg"] if error["type"] in _CUSTOM_KINDS else _message(error)
+        if error["type"] in _CUSTOM_KINDS:
+            message = error["msg"]
+        elif error["type"] in ("string_too_short", "string_too_long"):
+            message = f"{error['msg'].lower()}, got {error['input']!r}; fix the value"
+        else:
+            message = _message(error)
         if error["type"] == "missing":
             message = f"required key '{location[-1]}' is missing; add it"
             existing = _existing(document, list(location[:-1]))
