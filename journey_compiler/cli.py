@@ -88,9 +88,61 @@ def run(
     database: Database = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Compute journey state as of this UTC time.")] = None,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild every table from all events.")] = False,
+    mapping: Annotated[
+        Optional[Path],
+        typer.Option("--mapping", help="Import every --events file as a process-mining log with this mapping first."),
+    ] = None,
 ) -> None:
     """Load event files into the raw table, build every model with dbt, print a summary."""
+    if mapping is not None:
+        imported_dir = Path(project_dir) / "target" / "imported"
+        imported_dir.mkdir(parents=True, exist_ok=True)
+        events = [_import(mapping, source, imported_dir / f"{_stem(source)}.jsonl", project_dir) for source in events]
     build(project_dir, database, events, as_of, full_refresh)
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".gz", ".csv", ".xes"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def _import(mapping: Path, source: Path, out: Path, project_dir: Path) -> Path:
+    from journey_compiler.importer import SourceError, import_log
+
+    try:
+        report = import_log(mapping, source, out, project_dir)
+    except TemplateValidationFailed as failure:
+        for error in failure.errors:
+            errors.print(str(error), markup=False, highlight=False)
+        raise typer.Exit(1)
+    except (SourceError, FileNotFoundError) as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(2)
+    console.print(
+        f"Imported {source}: {report.rows_read:,} rows read, {report.events_written:,} events written, "
+        f"{report.rows_rejected:,} rejected ({report.conversations:,} conversations) -> {out}"
+    )
+    for reason, count in sorted(report.rejected.items()):
+        console.print(f"  rejected, {reason}: {count:,} (rows kept in {report.rejected_path})")
+    for activity, count in report.unmapped_activities.most_common():
+        console.print(f"  unmapped activity {activity!r}: {count:,}")
+    for warning in report.warnings:
+        console.print(f"  [yellow]{warning}[/yellow]", markup=True, highlight=False)
+    return out
+
+
+@app.command("import")
+def import_command(
+    source: Annotated[Path, typer.Argument(help="Process-mining log: CSV or XES, optionally gzipped.")],
+    mapping: Annotated[Path, typer.Option("--mapping", help="Mapping file (YAML) from the log to our events.")],
+    out: Annotated[Path, typer.Option("--out", help="JSONL file of events to write.")],
+    project_dir: ProjectDir = Path("."),
+) -> None:
+    """Convert a process-mining event log into events of the contract's format."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _import(mapping, source, out, project_dir)
 
 
 def build(project_dir: Path, database: Path | None, events: list[Path], as_of: str | None, full_refresh: bool) -> Path:
