@@ -41,6 +41,7 @@ import io
 import json
 from bisect import bisect_right
 from datetime import datetime, timedelta, timezone
+from itertools import islice
 from math import log
 from pathlib import Path
 from random import Random
@@ -60,10 +61,14 @@ _NEVER = 1 << 62
 
 # Rates the tests and the docs rely on.
 RETURNS_EMAIL_SHARE = 0.15
-FIRST_CONTACT_SHARE = 0.25
 DUPLICATE_RATE = 0.005
 LATE_RATE = 0.01
 OFFSET_RATE = 0.10
+# Past the first _POOL_SIZE conversations, the share simulated from scratch (the rest replay a
+# recent conversation's shape at their own time; see generate_events).
+FRESH_SHARE = 0.25
+_POOL_SIZE = 4096
+_SNOOZED = "conversation.snoozed"
 
 CHANNELS = ("email", "chat", "phone", "whatsapp", "web")
 _CHANNEL_WEIGHTS = (0.30, 0.27, 0.14, 0.13, 0.16)
@@ -194,16 +199,15 @@ def _start_times(rng: Random, conversations: int, start_ms: int, days: int) -> I
 
 class _Conversation:
     """Builds one conversation's events, in time order, as tuples
-    (occurred_ms, event_type, status, tags, agent_id, team_id, metadata)."""
+    (ms since creation, event_type, status, tags, agent_id, team_id, metadata)."""
 
-    __slots__ = ("rnd", "rng", "clock", "t", "created", "channel", "status", "tags", "agent", "team",
+    __slots__ = ("rnd", "t", "created", "channel", "status", "tags", "agent", "team",
                  "out", "deadlines", "next_deadline", "first_human", "resolved", "sides", "topic",
                  "first_contact")
 
-    def __init__(self, rng: Random, clock: _Clock) -> None:
-        self.rng = rng
+    def __init__(self, rng: Random) -> None:
         self.rnd = rng.random
-        self.clock = clock
+        self.channel = "email"
 
     # ---- plumbing
 
@@ -238,8 +242,10 @@ class _Conversation:
                          {} if metadata is None else metadata))
 
     def sla(self, name: str, target_seconds: int) -> None:
-        self.deadlines.append((self.created + target_seconds * SECOND, name, target_seconds))
-        self.next_deadline = min(d[0] for d in self.deadlines)
+        deadline = self.created + target_seconds * SECOND
+        self.deadlines.append((deadline, name, target_seconds))
+        if deadline < self.next_deadline:
+            self.next_deadline = deadline
 
     def _breach(self, until: int) -> None:
         """Emit sla.breached for every deadline passed before `until`, with the state of then."""
@@ -293,7 +299,7 @@ class _Conversation:
             self.status = "open"
             self.ev("conversation.reopened", {"reason": "customer_reply"})
         elif self.status == "pending":
-            self.set_status("open", emit=self.rnd() < 0.3)
+            self.set_status("open", emit=self.rnd() < 0.15)
         length = 20 + int(self.rnd() * 900)
         self.ev("message.received", {"author": "customer", "length": length})
 
@@ -307,7 +313,7 @@ class _Conversation:
         if author == "agent":
             self._human_responded()
             if self.status == "open":
-                self.set_status("pending", emit=self.rnd() < 0.45)
+                self.set_status("pending", emit=self.rnd() < 0.25)
 
     def _human_responded(self) -> None:
         if self.first_human is None:
@@ -380,7 +386,7 @@ class _Conversation:
     def snooze(self) -> None:
         until = self.t + (1 + int(self.rnd() * 3)) * DAY
         self.status = "snoozed"
-        self.ev("conversation.snoozed", {"until": self.clock.utc(until)})
+        self.ev(_SNOOZED, {"until": until})  # relative ms here; ISO text when emitted
         if self.rnd() < 0.35:
             self.wait((until - self.t) / 2)
             if self.t < until:
@@ -427,8 +433,9 @@ def _messaging(c: _Conversation, team: str, extra_tags: tuple[str, ...], outboun
     """Email, chat, whatsapp and web conversations that are not returns by email."""
     rnd = c.rnd
     channel = c.channel
-    c.sla("first_response", _FIRST_RESPONSE_TARGET[channel])
-    if rnd() < 0.6:
+    if rnd() < 0.7:
+        c.sla("first_response", _FIRST_RESPONSE_TARGET[channel])
+    if rnd() < 0.3:
         c.sla("resolution", _RESOLUTION_TARGET[channel])
     if outbound:
         c.assign(team)
@@ -441,7 +448,7 @@ def _messaging(c: _Conversation, team: str, extra_tags: tuple[str, ...], outboun
     else:
         c.between(0, 1500)
         c.customer_message()
-        if channel == "email" and rnd() < 0.45:
+        if channel == "email" and rnd() < 0.3:
             c.between(5 * SECOND, MINUTE)
             c.reply("system", "auto_ack")
         if not c.tags and rnd() < 0.5:
@@ -468,15 +475,15 @@ def _messaging(c: _Conversation, team: str, extra_tags: tuple[str, ...], outboun
         else:
             c.wait(_AGENT_DELAY[channel] / 3, 10 * SECOND)
         c.assign(team)
-        if channel == "email" and rnd() < 0.1 and "returns" not in c.tags:
+        if channel == "email" and rnd() < 0.05 and "returns" not in c.tags:
             # Turns out to be a return: tagged now, so the customer's next email starts a journey.
             c.tag("returns")
 
-    cycles = 1 + (rnd() < 0.55) + (rnd() < 0.3) + (rnd() < 0.15)
+    cycles = 1 + (rnd() < 0.4) + (rnd() < 0.15) + (rnd() < 0.05)
     for cycle in range(cycles):
         if rnd() < 0.03:
             c.presence()
-        if rnd() < (0.35 if channel in ("email", "web") else 0.15):
+        if rnd() < (0.25 if channel in ("email", "web") else 0.1):
             c.wait(_AGENT_DELAY[channel] / 2, 5 * SECOND)
             c.ai_draft()
         if rnd() < 0.03:
@@ -484,7 +491,7 @@ def _messaging(c: _Conversation, team: str, extra_tags: tuple[str, ...], outboun
         c.agent_delay()
         c.reply()
         if cycle == 0:
-            if rnd() < 0.25 and extra_tags:
+            if rnd() < 0.15 and extra_tags:
                 c.between(5 * SECOND, 5 * MINUTE)
                 c.tag(c.pick(extra_tags))
             if rnd() < 0.06:
@@ -524,7 +531,7 @@ def _messaging(c: _Conversation, team: str, extra_tags: tuple[str, ...], outboun
 def _phone(c: _Conversation, team: str) -> None:
     rnd = c.rnd
     c.sla("first_response", _FIRST_RESPONSE_TARGET["phone"])
-    if rnd() < 0.5:
+    if rnd() < 0.3:
         c.sla("resolution", _RESOLUTION_TARGET["phone"])
     c.between(0, 1000)
     answered = rnd() < 0.7
@@ -571,15 +578,17 @@ def _returns_email(c: _Conversation) -> None:
     """Returns by email: the `returns` template's home ground."""
     rnd = c.rnd
     c.sla("first_response", _FIRST_RESPONSE_TARGET["email"])
-    c.sla("resolution", _RESOLUTION_TARGET["email"])
+    if rnd() < 0.5:
+        c.sla("resolution", _RESOLUTION_TARGET["email"])
     reason_tags = _TOPICS["returns"][2]
     c.between(0, 1500)
     c.customer_message()
+    # When the journey starts (the first email with the `returns` tag), for the exact-deadline case.
+    started = c.t if "returns" in c.tags else None
     if "returns" not in c.tags:
         # Tagged by a person after the first email; the journey starts at the next email.
         c.between(MINUTE, 2 * HOUR)
         c.tag("returns")
-    started = c.t  # (close enough for the exact-deadline case below; refined when tagged late)
     if rnd() < 0.5:
         c.between(5 * SECOND, MINUTE)
         c.reply("system", "auto_ack")
@@ -602,29 +611,15 @@ def _returns_email(c: _Conversation) -> None:
         variant = "kept_item"
     elif r < 0.95:
         variant = "no_answer"
-    elif r < 0.98:
+    elif r < 0.97:
         variant = "no_reason"
     else:
         variant = "exact_deadline"
 
-    def ask_and_wait() -> bool:
-        c.agent_delay()
-        c.reply()  # "please send the order number and a photo"
-        if rnd() < 0.05:
-            c.between(10 * SECOND, 5 * MINUTE)
-            c.snooze()
-        c.customer_delay()
-        c.customer_message()
-        if not started_journey[0]:
-            started_journey[0] = c.t
-        return True
-
-    started_journey = [started if "returns" in c.out[0][3] else None]
-
     if variant in ("complete", "skip_rma", "stall", "kept_item", "no_answer", "exact_deadline"):
         c.wait(HOUR, 5 * MINUTE)
         c.tag("return_reason")
-        if rnd() < 0.6:
+        if rnd() < 0.4:
             c.tag(c.pick(reason_tags))
     if variant == "no_answer":
         c.agent_delay()
@@ -649,7 +644,15 @@ def _returns_email(c: _Conversation) -> None:
         c.between(MINUTE, HOUR)
         c.ev("side_conversation.closed", {"side_conversation_id": "sc_1"})
     else:
-        ask_and_wait()
+        c.agent_delay()
+        c.reply()  # "please send the order number and a photo"
+        if rnd() < 0.05:
+            c.between(10 * SECOND, 5 * MINUTE)
+            c.snooze()
+        c.customer_delay()
+        c.customer_message()
+        if started is None:
+            started = c.t
     if variant == "kept_item":
         c.agent_delay()
         c.reply()
@@ -670,8 +673,8 @@ def _returns_email(c: _Conversation) -> None:
             c.between(MINUTE, HOUR)
             c.done("return_label_sent")
         return
-    if variant == "exact_deadline" and started_journey[0] is not None:
-        c.t = max(c.t, started_journey[0] + 168 * HOUR)  # sent exactly at the deadline
+    if variant == "exact_deadline" and started is not None:
+        c.t = max(c.t, started + 168 * HOUR)  # sent exactly at the deadline
     else:
         c.agent_delay()
     c.reply("agent", "return_label")
@@ -715,7 +718,8 @@ def _returns_elsewhere(c: _Conversation) -> None:
         c.maybe_csat()
 
 
-def _simulate(c: _Conversation, t0: int) -> list[tuple]:
+def _simulate(c: _Conversation) -> list[tuple]:
+    """One conversation, times in ms since its creation."""
     rnd = c.rnd
     r = rnd()
     if r < RETURNS_EMAIL_SHARE:
@@ -737,7 +741,7 @@ def _simulate(c: _Conversation, t0: int) -> list[tuple]:
         tags = tags + ["vip"]
     if rnd() < 0.03:
         tags = tags + ["urgent"]
-    c.reset(t0, channel, topic, tags)
+    c.reset(0, channel, topic, tags)
 
     outbound = kind == "messaging" and rnd() < 0.04
     # Onboarding conversations are first contacts; others are so at a rate that makes ~25% overall.
@@ -766,64 +770,82 @@ def generate_events(
     seed: int,
     start: datetime = datetime(2026, 9, 1),
     days: int = 30,
+    *,
+    fresh: float = FRESH_SHARE,
 ) -> Iterator[dict]:
     """Stream synthetic events for `conversations` conversations starting within `days` days
-    of `start` (a naive `start` is UTC). Deterministic for a seed; holds one conversation at a time."""
+    of `start` (a naive `start` is UTC). Deterministic for a seed and arguments.
+
+    Memory stays flat: one conversation is built at a time, plus a pool of recent conversation
+    shapes (events with times relative to the conversation's start). The first `_POOL_SIZE`
+    conversations are all simulated; after that a share `fresh` of them is, and the others replay
+    a shape from the pool at their own start time, with their own ids, offsets, ingestion delays,
+    duplicates and late deliveries. `fresh=1.0` simulates every conversation (about half the speed).
+    """
     if conversations < 0:
         raise ValueError("conversations must be >= 0")
     if days <= 0:
         raise ValueError("days must be > 0")
+    if not 0.0 <= fresh <= 1.0:
+        raise ValueError("fresh must be between 0 and 1")
     rng = Random(seed)
     rnd = rng.random
     start_ms = _epoch_ms(start)
     end_ms = start_ms + days * DAY
     clock = _Clock(start_ms, days)
-    days_table, base_day, hms = clock.days, clock.base_day, clock.hms
+    days_table, hms = clock.days, clock.hms
+    base_ms = clock.base_day * DAY
     frac_z, frac_plus2, frac_minus5 = clock.frac_z, clock.frac_plus2, clock.frac_minus5
-    day_of = clock.day
-    seq_text = [f"{i:03d}" for i in range(1000)]
+    seq_text = [f"{i:03d}" for i in range(1000)]  # a conversation has far fewer events
     width = max(7, len(str(conversations)))
-    conversation = _Conversation(rng, clock)
+    conversation = _Conversation(rng)
+    pool: list[tuple[str, list[tuple]]] = []
     offset_plus = OFFSET_RATE / 2
     duplicate_cut = DUPLICATE_RATE
     late_cut = DUPLICATE_RATE + LATE_RATE
+    snoozed = _SNOOZED
 
     for number, t0 in enumerate(_start_times(Random(rng.getrandbits(64)), conversations, start_ms, days), start=1):
-        events = _simulate(conversation, t0)
+        if len(pool) < _POOL_SIZE or rnd() < fresh:
+            events = _simulate(conversation)
+            channel = conversation.channel
+            if len(pool) < _POOL_SIZE:
+                pool.append((channel, events))
+            else:
+                pool[int(rnd() * _POOL_SIZE)] = (channel, events)
+        else:
+            channel, events = pool[int(rnd() * _POOL_SIZE)]
         conversation_id = f"conv_{number:0{width}d}"
         prefix = f"ev_{number:0{width}d}_"
-        channel = conversation.channel
+        limit = end_ms - t0  # events at or after the end of the window are not in this export
+        origin = t0 - base_ms  # days_table spans the window with days to spare: no bounds checks
         seq = 0
-        for t, event_type, status, tags, agent_id, team_id, metadata in events:
-            if t >= end_ms:
+        for relative, event_type, status, tags, agent_id, team_id, metadata in events:
+            if relative >= limit:
                 break
             seq += 1
             # occurred_at: mostly UTC, some as local time with an offset.
             r = rnd()
             if r < OFFSET_RATE:
                 if r < offset_plus:
-                    local, fractions = t + 2 * HOUR, frac_plus2
+                    local, fractions = origin + relative + 2 * HOUR, frac_plus2
                 else:
-                    local, fractions = t - 5 * HOUR, frac_minus5
+                    local, fractions = origin + relative - 5 * HOUR, frac_minus5
             else:
-                local, fractions = t, frac_z
-            seconds, fraction = divmod(local, 1000)
-            day_number, second_of_day = divmod(seconds, 86400)
-            index = day_number - base_day
-            day = days_table[index] if 0 <= index < len(days_table) else day_of(day_number)
-            occurred_at = day + hms[second_of_day] + fractions[fraction]
+                local, fractions = origin + relative, frac_z
+            seconds = local // 1000
+            occurred_at = days_table[seconds // 86400] + hms[seconds % 86400] + fractions[local % 1000]
             # ingested_at: a little later; for late deliveries hours later.
             r = rnd()
             if late_cut > r >= duplicate_cut:
-                ingested = t + HOUR + int(rnd() * 70 * HOUR)
+                local = origin + relative + HOUR + int(rnd() * 70 * HOUR)
             else:
-                ingested = t + 150 + int(r * 1e6) % 45_000
-            seconds, fraction = divmod(ingested, 1000)
-            day_number, second_of_day = divmod(seconds, 86400)
-            index = day_number - base_day
-            day = days_table[index] if 0 <= index < len(days_table) else day_of(day_number)
+                local = origin + relative + 150 + int(r * 1e6) % 45_000
+            seconds = local // 1000
+            if event_type == snoozed:
+                metadata = {"until": clock.utc(t0 + metadata["until"])}
             event = {
-                "event_id": prefix + (seq_text[seq] if seq < 1000 else str(seq)),
+                "event_id": prefix + seq_text[seq],
                 "conversation_id": conversation_id,
                 "event_type": event_type,
                 "occurred_at": occurred_at,
@@ -833,14 +855,14 @@ def generate_events(
                 "agent_id": agent_id,
                 "team_id": team_id,
                 "metadata": metadata,
-                "ingested_at": day + hms[second_of_day] + frac_z[fraction],
+                "ingested_at": days_table[seconds // 86400] + hms[seconds % 86400] + frac_z[local % 1000],
             }
             yield event
             if r < duplicate_cut:
                 # Delivered twice: an exact copy, or the same event re-sent later.
                 duplicate = dict(event)
                 if rnd() < 0.7:
-                    duplicate["ingested_at"] = clock.utc(ingested + SECOND + int(rnd() * 2 * HOUR))
+                    duplicate["ingested_at"] = clock.utc(base_ms + local + SECOND + int(rnd() * 2 * HOUR))
                 yield duplicate
 
 
@@ -911,23 +933,15 @@ def _write_parquet(path: Path, events: Iterable[dict], batch_rows: int = 100_000
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     schema = pa.schema([(c, pa.list_(pa.string()) if c == "tags" else pa.string()) for c in EVENT_COLUMNS])
     rows = 0
-    writer = pq.ParquetWriter(path, schema, compression="zstd")
-    try:
-        columns: dict[str, list] = {c: [] for c in EVENT_COLUMNS}
-        plain = [c for c in EVENT_COLUMNS if c not in ("tags", "metadata")]
-        for event in events:
-            get = event.get
-            for column in plain:
-                columns[column].append(get(column))
-            columns["tags"].append(get("tags"))
-            metadata = get("metadata")
-            columns["metadata"].append(None if metadata is None else dumps(metadata))
-            rows += 1
-            if rows % batch_rows == 0:
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        iterator = iter(events)
+        while True:
+            batch = list(islice(iterator, batch_rows))
+            if batch or not rows:  # (an empty input still gets a readable, empty file)
+                columns = {c: [e.get(c) for e in batch] for c in EVENT_COLUMNS if c != "metadata"}
+                columns["metadata"] = [None if (m := e.get("metadata")) is None else dumps(m) for e in batch]
                 writer.write_table(pa.table(columns, schema=schema))
-                columns = {c: [] for c in EVENT_COLUMNS}
-        if columns["event_id"] or rows == 0:
-            writer.write_table(pa.table(columns, schema=schema))
-    finally:
-        writer.close()
+                rows += len(batch)
+            if len(batch) < batch_rows:
+                break
     return rows
