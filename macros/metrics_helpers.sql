@@ -1,0 +1,65 @@
+{#- Small helpers of the metric marts (models/marts/_metrics.yml). -#}
+
+{#- numerator / denominator as a double; NULL when the denominator is 0 or NULL. -#}
+{% macro metrics_share(numerator, denominator) -%}
+    (cast({{ numerator }} as {{ metrics_type_double() }}) / nullif({{ denominator }}, 0))
+{%- endmacro %}
+
+
+{#- A breakdown value as shown in the marts: missing (NULL or empty) is '(none)'. -#}
+{% macro metrics_dimension_value(column) -%}
+    coalesce(nullif({{ column }}, ''), '(none)')
+{%- endmacro %}
+
+
+{#- The reporting time zone of daily marts: var `journeys_reporting_time_zone`, default UTC.
+    An IANA name such as 'Europe/Berlin'; quotes are stripped (it is config, not data). -#}
+{% macro metrics_reporting_time_zone() -%}
+    '{{ var("journeys_reporting_time_zone", "UTC") | replace("'", "") }}'
+{%- endmacro %}
+
+
+{#- A UTC timestamp without time zone as the local date in the reporting time zone. -#}
+{% macro metrics_local_date(utc_timestamp) -%}
+    {{ return(adapter.dispatch('metrics_local_date', 'journey_tracker')(utc_timestamp)) }}
+{%- endmacro %}
+
+{% macro default__metrics_local_date(utc_timestamp) -%}
+    cast(convert_timezone('UTC', {{ metrics_reporting_time_zone() }}, {{ utc_timestamp }}) as date)
+{%- endmacro %}
+
+{#- timestamp AT TIME ZONE 'UTC' reads the naive value as UTC (a timestamptz); AT TIME ZONE
+    tz then gives the wall-clock time there, whose date is the local day. -#}
+{% macro duckdb__metrics_local_date(utc_timestamp) -%}
+    cast(({{ utc_timestamp }} at time zone 'UTC') at time zone {{ metrics_reporting_time_zone() }} as date)
+{%- endmacro %}
+
+
+{#- The UTC instant (timestamp without time zone) at which a local date of the reporting
+    time zone ends, i.e. the next local midnight. -#}
+{% macro metrics_local_day_end(local_date) -%}
+    {{ return(adapter.dispatch('metrics_local_day_end', 'journey_tracker')(local_date)) }}
+{%- endmacro %}
+
+{% macro default__metrics_local_day_end(local_date) -%}
+    convert_timezone({{ metrics_reporting_time_zone() }}, 'UTC', cast({{ dbt.dateadd('day', 1, local_date) }} as {{ dbt.type_timestamp() }}))
+{%- endmacro %}
+
+{% macro duckdb__metrics_local_day_end(local_date) -%}
+    ((cast({{ local_date }} as timestamp) + interval 1 day) at time zone {{ metrics_reporting_time_zone() }}) at time zone 'UTC'
+{%- endmacro %}
+
+
+{#- The type of the marts' measures: an 8-byte float. dbt.type_float() is a 4-byte REAL on
+    DuckDB, too coarse for seconds and shares. -#}
+{% macro metrics_type_double() -%}
+    {{ return(adapter.dispatch('metrics_type_double', 'journey_tracker')()) }}
+{%- endmacro %}
+
+{% macro default__metrics_type_double() -%}
+    {{ dbt.type_float() }}
+{%- endmacro %}
+
+{% macro duckdb__metrics_type_double() -%}
+    double
+{%- endmacro %}
