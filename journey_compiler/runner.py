@@ -91,12 +91,28 @@ def run_dbt(
             on_node(node.unique_id, node.node_status)
 
     with _environment(options.database):
-        result = dbtRunner(callbacks=[callback]).invoke([*dbt_args(command, options), *extra_args])
+        try:
+            result = dbtRunner(callbacks=[callback]).invoke([*dbt_args(command, options), *extra_args])
+        finally:
+            _release_duckdb()
     if result.exception is not None:
         raise DbtFailed(f"dbt {command} could not run: {result.exception}")
     if not result.success:
         raise DbtFailed(f"dbt {command} failed:\n" + _failures(result))
     return result
+
+
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps its database open for the life of the process; close it so the file
+    can be read, attached or rebuilt by the caller (and by the next dbt invocation)."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
 
 
 def _failures(result) -> str:

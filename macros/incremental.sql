@@ -33,7 +33,11 @@
 {#- on-run-end: record a run in which no model failed, with what it processed. -#}
 {% macro journeys_record_run(results) -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
-    {%- set failed = results | selectattr('status', 'in', ['error', 'runtime error', 'skipped']) | selectattr('node.resource_type', 'equalto', 'model') | list -%}
+    {%- set models = results | selectattr('node.resource_type', 'equalto', 'model') | list -%}
+    {%- set failed = models | selectattr('status', 'in', ['error', 'runtime error', 'skipped']) | list -%}
+    {#- a run that left out an engine model (--select) has not caught up: don't record it -#}
+    {%- set built = models | map(attribute='node.name') | list -%}
+    {%- if 'journeys' not in built or 'journey_milestones' not in built -%}{{ return('') }}{%- endif -%}
     {%- set validated = adapter.get_relation(database=target.database, schema=target.schema, identifier='stg_events__validated') -%}
     {%- set definitions = adapter.get_relation(database=target.database, schema=target.schema, identifier='int_template_definitions') -%}
     {%- if failed or validated is none or definitions is none -%}{{ return('') }}{%- endif -%}

@@ -1,0 +1,197 @@
+"""Nightly incremental runs equal a full refresh, table by table, row by row.
+
+One event history arrives in daily batches: late events reaching back days, duplicates
+across batches, an open journey that times out between batches with no new events of its
+conversation, and a template edited between two batches. After every batch, every table
+of the incremental database equals a full refresh over the events loaded so far.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from journey_compiler import compiler, ingest, runner
+from journey_compiler.generate import generate_events
+from journey_compiler.loader import load_templates
+from tests.harness import make_project
+
+# bookkeeping tables that differ by construction, and lineage columns that name the load
+NOT_COMPARED_TABLES = {"journeys_run_manifest", "stg_refresh_conversations"}
+LINEAGE_COLUMNS = {"load_id", "loaded_at", "source_file"}
+
+TEMPLATES = [
+    {
+        "name": "first_response", "title": "First response", "timeout_hours": 48,
+        "start": {"event": "message.received"},
+        "milestones": [{"name": "assigned", "event": "conversation.assigned"}],
+        "end": [{"name": "replied", "event": "message.sent"}],
+    },
+    {
+        "name": "onboarding", "title": "Onboarding", "timeout_hours": 96, "reentry": False,
+        "start": {"event": "conversation.created",
+                  "conditions": [{"field": "metadata.first_contact", "op": "equals", "value": True}]},
+        "milestones": [{"name": "replied", "event": "message.sent"},
+                       {"name": "done", "event": "conversation.marked_done"}],
+        "end": [{"name": "happy", "event": "csat.rating",
+                 "conditions": [{"field": "metadata.rating", "op": "gte", "value": 4}]}],
+    },
+    {
+        "name": "done_cycle", "title": "Until done",
+        "start": {"event": "message.received"},
+        "end": [{"name": "done", "event": "conversation.marked_done"}],
+    },
+]
+
+
+def daily_batches() -> list[list[dict]]:
+    events = list(generate_events(120, seed=11, days=5))
+    by_day: dict[str, list[dict]] = defaultdict(list)
+    for index, event in enumerate(events):
+        day = event["ingested_at"][:10]
+        if index % 37 == 0 and day < "2026-09-04":
+            # a late event: arrives three days after it happened
+            day = f"2026-09-0{int(day[-1]) + 3}"
+        by_day[day].append(event)
+    days = sorted(by_day)
+    history, nightly = days[:2], days[2:5]
+    batches = [[e for d in history for e in by_day[d]]] + [by_day[d] for d in nightly]
+    # duplicates across batches: re-deliver some events of the history later, one with other content
+    redelivered = [dict(e) for e in batches[0][::53]]
+    redelivered[0]["channel"] = "changed-on-redelivery"
+    batches[2].extend(redelivered)
+    # a conversation with one customer message and nothing after: open, then timed out
+    batches[0].append({
+        "event_id": "quiet-1", "conversation_id": "quiet", "event_type": "message.received",
+        "occurred_at": "2026-09-02T12:00:00Z", "ingested_at": "2026-09-02T12:00:01Z",
+    })
+    return batches
+
+
+def write_batch(path: Path, events: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")
+    return path
+
+
+def build(project: Path, database: Path, files: list[Path], full_refresh: bool) -> None:
+    """Load and build; the data tests run elsewhere, this test compares tables."""
+    ingest.load_event_files(database, files)
+    options = runner.BuildOptions(
+        project_dir=project, database=database, full_refresh=full_refresh,
+        exclude=("resource_type:test", "resource_type:unit_test"),
+    )
+    runner.run_dbt("build", options)
+
+
+def full_refresh_copy(project: Path, folder: Path, files: list[Path]) -> Path:
+    database = folder / "full.duckdb"
+    for stale in (database, Path(f"{database}.wal")):
+        stale.unlink(missing_ok=True)
+    build(project, database, files, full_refresh=True)
+    return database
+
+
+def table_differences(incremental: Path, full: Path) -> dict[str, int]:
+    """Rows in one and not the other (EXCEPT ALL both ways), per table."""
+    differences = {}
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{incremental}' as incremental (read_only)")
+        connection.execute(f"attach '{full}' as full_refresh (read_only)")
+        tables = [
+            row[0] for row in connection.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'full_refresh' and table_schema = 'main'"
+            ).fetchall()
+            if row[0] not in NOT_COMPARED_TABLES
+        ]
+        assert "journeys" in tables and "journey_milestones" in tables
+        for table in tables:
+            columns = [
+                # parallel float sums may differ in the last bits: compare doubles to 1e-6
+                f'round("{name}", 6)' if data_type in ("DOUBLE", "FLOAT") else f'"{name}"'
+                for name, data_type in connection.execute(
+                    "select column_name, data_type from information_schema.columns "
+                    "where table_catalog = 'full_refresh' and table_schema = 'main' and table_name = ? "
+                    "order by ordinal_position", [table]
+                ).fetchall()
+                if name not in LINEAGE_COLUMNS
+            ]
+            selected = ", ".join(columns)
+            left = f"select {selected} from incremental.main.{table}"
+            right = f"select {selected} from full_refresh.main.{table}"
+            count = connection.execute(
+                f"select count(*) from (({left} except all {right}) union all ({right} except all {left}))"
+            ).fetchone()[0]
+            differences[table] = count
+    return differences
+
+
+def edit_template(project: Path) -> None:
+    path = project / "journeys" / "first_response.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("timeout_hours: 48", "timeout_hours: 24"))
+    compiler.write(project, compiler.generate([item.template for item in load_templates(project)]))
+
+
+def journey_status(database: Path, conversation: str) -> list[str]:
+    with duckdb.connect(str(database)) as connection:
+        return [row[0] for row in connection.execute(
+            "select status from journeys where conversation_id = ? and template_name = 'first_response'",
+            [conversation],
+        ).fetchall()]
+
+
+def test_every_nightly_batch_equals_a_full_refresh(tmp_path):
+    project = make_project(tmp_path, TEMPLATES)
+    incremental = tmp_path / "incremental.duckdb"
+    loaded: list[Path] = []
+    for number, events in enumerate(daily_batches()):
+        if number == 2:
+            edit_template(project)
+        batch = write_batch(tmp_path / f"batch_{number}.jsonl", events)
+        loaded.append(batch)
+        build(project, incremental, [batch], full_refresh=False)
+        full = full_refresh_copy(project, tmp_path, loaded)
+        differences = table_differences(incremental, full)
+        assert {t: n for t, n in differences.items() if n} == {}, f"after batch {number}"
+        if number == 0:
+            assert journey_status(incremental, "quiet") == ["open"]
+    assert journey_status(incremental, "quiet") == ["timed_out"]
+
+    # the same night again: nothing changes
+    before = tmp_path / "before.duckdb"
+    with duckdb.connect(str(incremental)) as connection:
+        connection.execute("checkpoint")
+    before.write_bytes(incremental.read_bytes())
+    build(project, incremental, loaded[-1:], full_refresh=False)
+    assert {t: n for t, n in table_differences(incremental, before).items() if n} == {}
+
+
+def test_a_killed_run_is_caught_up_by_the_next_one(tmp_path):
+    project = make_project(tmp_path, TEMPLATES)
+    batches = daily_batches()
+    first = write_batch(tmp_path / "first.jsonl", batches[0])
+    second = write_batch(tmp_path / "second.jsonl", batches[1] + batches[2])
+    incremental = tmp_path / "incremental.duckdb"
+    build(project, incremental, [first], full_refresh=False)
+
+    ingest.load_event_files(incremental, [second])
+    command = [sys.executable, "-m", "journey_compiler.cli", "run", "--project-dir", str(project),
+               "--database", str(incremental)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    time.sleep(float(os.environ.get("JOURNEYS_KILL_AFTER_SECONDS", "5")))
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+    build(project, incremental, [], full_refresh=False)
+    full = full_refresh_copy(project, tmp_path, [first, second])
+    assert {t: n for t, n in table_differences(incremental, full).items() if n} == {}
