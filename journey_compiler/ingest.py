@@ -69,7 +69,6 @@ def load_event_files(
     """Append every not-yet-loaded file to the raw table; returns what was read per file."""
     Path(database).parent.mkdir(parents=True, exist_ok=True)
     load_id = uuid.uuid4().hex[:12]
-    loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
     report = LoadReport(load_id, [])
     with duckdb.connect(str(database)) as connection:
         ensure_raw_table(connection, schema, table)
@@ -84,6 +83,8 @@ def load_event_files(
             if seen:
                 file_load.skipped_as_already_loaded = True
                 continue
+            # each file gets its own load time: it orders copies of an event_id across files
+            loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
             connection.execute("begin transaction")
             for batch in _batches(read_records(path, file_load), load_id, loaded_at, str(path)):
                 connection.register("_incoming", batch)

@@ -76,7 +76,7 @@ ranked as (
         case
             when rejection_reason is null then row_number() over (
                 partition by event_id, rejection_reason is null
-                order by ingested_at, load_id, source_file, source_line
+                order by ingested_at, loaded_at, source_file, source_line
             )
         end as copy_number
     from checked
