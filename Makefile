@@ -31,3 +31,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf target dbt_packages logs
+
+# The Helpdesk example on the real log (examples/helpdesk/README.md); HELPDESK_LOG=path overrides.
+HELPDESK_LOG ?= ../shared/datasets/helpdesk/helpdesk.csv.gz
+.PHONY: helpdesk
+helpdesk: $(STAMP)
+	$(BIN)/python examples/helpdesk/build.py --source $(HELPDESK_LOG)
