@@ -92,13 +92,66 @@ def run(
         Optional[Path],
         typer.Option("--mapping", help="Import every --events file as a process-mining log with this mapping first."),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop before loading anything when an input check fails.")
+    ] = False,
 ) -> None:
-    """Load event files into the raw table, build every model with dbt, print a summary."""
+    """Check and load event files into the raw table, build every model with dbt, check the outputs, print a summary."""
     if mapping is not None:
         imported_dir = Path(project_dir) / "target" / "imported"
         imported_dir.mkdir(parents=True, exist_ok=True)
         events = [_import(mapping, source, imported_dir / f"{_stem(source)}.jsonl", project_dir) for source in events]
-    build(project_dir, database, events, as_of, full_refresh)
+    build(project_dir, database, events, as_of, full_refresh, strict=strict)
+
+
+@app.command()
+def check(
+    events: Annotated[list[Path], typer.Option("--events", help="Event file to check; repeatable.")],
+    project_dir: ProjectDir = Path("."),
+    database: Database = None,
+    future_tolerance_hours: Annotated[
+        float, typer.Option(help="How far in the future an occurred_at may be before it fails.")
+    ] = 24.0,
+    expected_rows: Annotated[
+        Optional[int], typer.Option(help="Usual batch size (default: the median of earlier loads).")
+    ] = None,
+) -> None:
+    """Run the input checks (great-expectations) on event files without loading them."""
+    report = _check_inputs(project_dir, database, events, future_tolerance_hours, expected_rows)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _check_inputs(project_dir: Path, database: Path | None, events: list[Path],
+                  future_tolerance_hours: float = 24.0, expected_rows: int | None = None):
+    from journey_compiler import quality
+    from journey_compiler.catalog import load_catalog
+
+    for path in events:
+        if not path.exists():
+            errors.print(f"[red]{path}: no such event file[/red]")
+            raise typer.Exit(2)
+    report = quality.check_event_files(
+        events, set(load_catalog(project_dir)), Path(project_dir) / quality.QUALITY_DIR,
+        future_tolerance_hours=future_tolerance_hours, expected_rows=expected_rows,
+        database=runner.database_path(project_dir, database),
+    )
+    report.render(console)
+    return report
+
+
+def _check_outputs(project_dir: Path, database: Path) -> None:
+    from journey_compiler import quality
+
+    try:
+        report = quality.check_outputs(database, Path(project_dir) / quality.QUALITY_DIR)
+    except quality.QualityError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(1)
+    report.render(console)
+    if not report.ok:
+        errors.print("[red]The built tables break the output checks; see the report above.[/red]")
+        raise typer.Exit(1)
 
 
 def _stem(path: Path) -> str:
@@ -145,17 +198,21 @@ def import_command(
     _import(mapping, source, out, project_dir)
 
 
-def build(project_dir: Path, database: Path | None, events: list[Path], as_of: str | None, full_refresh: bool) -> Path:
+def build(
+    project_dir: Path, database: Path | None, events: list[Path], as_of: str | None, full_refresh: bool,
+    strict: bool = False,
+) -> Path:
     templates = _templates_or_exit(project_dir)
     stale = compiler.stale_files(project_dir, compiler.generate(templates))
     if stale:
         errors.print("[red]Generated models are stale; run `journeys compile` first.[/red]")
         raise typer.Exit(1)
     database = runner.database_path(project_dir, database)
-    for path in events:
-        if not path.exists():
-            errors.print(f"[red]{path}: no such event file[/red]")
-            raise typer.Exit(2)
+    if events:
+        checked = _check_inputs(project_dir, database, events)
+        if strict and not checked.ok:
+            errors.print("[red]--strict: input checks failed; nothing was loaded.[/red]")
+            raise typer.Exit(1)
     report = ingest.load_event_files(database, events)
     for file_load in report.files:
         note = " (already loaded; skipped)" if file_load.skipped_as_already_loaded else ""
@@ -165,6 +222,7 @@ def build(project_dir: Path, database: Path | None, events: list[Path], as_of: s
     options = runner.BuildOptions(project_dir=project_dir, database=database, as_of=as_of, full_refresh=full_refresh)
     _dbt_build_with_progress(options)
     summary.print_summary(console, database)
+    _check_outputs(project_dir, database)
     return database
 
 
