@@ -35,7 +35,7 @@ from tests.harness import make_project, write_events
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = datetime(2026, 1, 10)
 TIME_ZONE = "America/New_York"
-H = 3600.0
+pytestmark = pytest.mark.xdist_group("marts")  # one build per run with --dist loadgroup
 
 FIXTURE_TAG = [{"field": "tags", "op": "contains", "value": "fixture"}]
 FLOW = {
@@ -50,6 +50,15 @@ FLOW = {
         {"name": "m2", "event": "ai.response_generated", "target_hours": 2},
     ],
     "end": [{"name": "replied", "event": "message.sent", "target_hours": 4}],
+}
+DIRECT = {
+    "name": "direct",
+    "title": "Direct",
+    "description": "Fixture: no milestones, a one hour timeout.",
+    "timeout_hours": 1,
+    "enabled": True,
+    "start": {"event": "call.started", "conditions": FIXTURE_TAG},
+    "end": [{"name": "ended", "event": "call.ended"}],
 }
 SIMPLE = {
     "name": "simple",
@@ -81,6 +90,9 @@ def _fixed_events() -> list[dict[str, Any]]:
 
     simple (no timeout): s1 01-01 00:00, tagged 01:00, done 02:00 (7200 s); s2 01-01 00:00,
     done 04:00 (14400 s, skips tagged); s3 01-05 00:00, open.
+
+    direct (no milestones, 1 h timeout): d1 01-01 00:00, ended 00:30 (1800 s); d2 01-02 00:00,
+    timed out at 01:00.
     """
     events: list[dict[str, Any]] = []
 
@@ -110,6 +122,9 @@ def _fixed_events() -> list[dict[str, Any]]:
     conversation("fx-s1", "web", "t9", "a9", [(created, _t(1, 0)), (tagged, _t(1, 1)), (done, _t(1, 2))])
     conversation("fx-s2", "web", "t9", "a9", [(created, _t(1, 0)), (done, _t(1, 4))])
     conversation("fx-s3", "web", "t9", "a9", [(created, _t(5, 0))])
+
+    conversation("fx-d1", "phone", "t9", "a9", [("call.started", _t(1, 0)), ("call.ended", _t(1, 0, 30))])
+    conversation("fx-d2", "phone", "t9", "a9", [("call.started", _t(2, 0))])
     return events
 
 
@@ -153,7 +168,7 @@ def marts(tmp_path_factory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("marts")
     yaml = YAML(typ="safe")
     examples = [yaml.load(path.read_text(encoding="utf-8")) for path in sorted((ROOT / "journeys").glob("*.yml"))]
-    project = make_project(tmp, [*examples, FLOW, SIMPLE])
+    project = make_project(tmp, [*examples, FLOW, SIMPLE, DIRECT])
     database = tmp / "journeys.duckdb"
     events_file = write_events(tmp / "events.jsonl", _fixed_events() + _bulk_events())
     ingest.load_event_files(database, [events_file])
@@ -372,6 +387,28 @@ def test_order_adherence(marts):
         ("flow", 2, "m2", 8, 1, 2, 1, 4, 3, 0.125, 0.125),
         ("simple", 1, "tagged", 3, 1, 0, 1, 1, 1, r(1 / 3), r(1 / 3)),
     ]
+
+
+def test_template_without_milestones(marts):
+    # Steps: start and completed only. d1 completed in 1800 s with every (zero) milestone: in
+    # order. d2 timed out at the start. KM: 2 at risk at 1800 s, one completes: S = 1/2.
+    funnel = query(marts, """
+        select step_index, step_name, journeys_started, journeys_reached, journeys_reached_in_order,
+            share_of_previous, median_seconds_from_start
+        from journey_funnel where template_name = 'direct' and dimension = 'all' order by step_index""")
+    assert funnel == [(0, "start", 2, 2, 2, None, 0.0), (1, "completed", 2, 1, 1, 0.5, 1800.0)]
+    durations = query(marts, """
+        select transition_name, journeys, p50_seconds, max_seconds, is_bottleneck, target_seconds, target_breach_rate
+        from journey_step_durations where template_name = 'direct' and dimension = 'all'""")
+    assert durations == [("start -> completed", 1, 1800.0, 1800.0, True, None, None)]
+    dropoffs = query(marts, """
+        select outcome, step_name, journeys, share, is_biggest from journey_dropoffs where template_name = 'direct'""")
+    assert dropoffs == [("timed_out", "start", 1, 1.0, True)]
+    assert query(marts, "select count(*) from journey_order_adherence where template_name = 'direct'") == [(0,)]
+    completion = query(marts, """
+        select km_median_seconds, naive_median_seconds_closed_only, p_complete_1h, p_complete_4h
+        from journey_time_to_complete where template_name = 'direct'""")
+    assert completion == [(1800.0, 1800.0, 0.5, 0.5)]
 
 
 # ---------------------------------------------------------------- invariants on the generated stream
