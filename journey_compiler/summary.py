@@ -43,4 +43,61 @@ def print_summary(console: Console, database: Path) -> None:
             f"{counts.get('timed_out', 0):,}", f"{counts.get('open', 0):,}",
         )
     console.print(table)
+    print_headlines(console, database)
     console.print(f"Tables are in [bold]{database}[/bold] (schema main): journeys, journey_milestones, rejected_events, ...")
+
+
+HEADLINES_SQL = """
+with slowest as (
+    select template_name, transition_name, p50_seconds, p90_seconds
+    from main.journey_step_durations
+    where dimension = 'all' and is_bottleneck
+),
+
+dropoff as (
+    select template_name, step_name, journeys, share
+    from main.journey_dropoffs
+    where outcome = 'timed_out' and is_biggest
+),
+
+stalled as (
+    select template_name, count(*) filter (where is_stalled) as stalled, count(*) as open_journeys
+    from main.journey_stalls
+    group by template_name
+)
+
+select
+    templates.template_name,
+    slowest.transition_name, slowest.p50_seconds, slowest.p90_seconds,
+    dropoff.step_name, dropoff.journeys, dropoff.share,
+    coalesce(stalled.stalled, 0), coalesce(stalled.open_journeys, 0)
+from main.journey_templates as templates
+left join slowest using (template_name)
+left join dropoff using (template_name)
+left join stalled using (template_name)
+order by templates.template_name
+"""
+
+
+def print_headlines(console: Console, database: Path) -> None:
+    """The three answers per template: slowest step, biggest drop-off, stalled now."""
+    with duckdb.connect(str(database)) as connection:
+        rows = connection.execute(HEADLINES_SQL).fetchall()
+    table = Table(title="Where conversations slow down, drop out and stall")
+    for column in ("template", "slowest step (p50 / p90)", "biggest drop-off (timed out after)", "stalled now"):
+        table.add_column(column)
+    for template, transition, p50, p90, step, journeys, share, stalled, open_journeys in rows:
+        slowest = f"{transition} ({_duration(p50)} / {_duration(p90)})" if transition else "-"
+        dropoff = f"{step}: {journeys:,} ({share:.0%})" if step else "none timed out"
+        table.add_row(template, slowest, dropoff, f"{stalled:,} of {open_journeys:,} open")
+    console.print(table)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
