@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from cases import (
+from tests.cases import (
     CASES,
     OPERATORS_ON_MISSING,
     OPERATORS_ON_VALUES,
@@ -21,7 +21,7 @@ from cases import (
     template,
     trigger,
 )
-from reference import JOURNEY_COLUMNS, MILESTONE_COLUMNS, derive_journeys, enabled_at, load_template
+from tests.reference import JOURNEY_COLUMNS, MILESTONE_COLUMNS, derive_journeys, enabled_at, load_template
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
