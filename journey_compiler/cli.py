@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from journey_compiler import compiler, ingest, runner, summary
+from journey_compiler import report as report_module
 from journey_compiler.loader import TemplateValidationFailed, load_templates
 from journey_compiler.schema import SCHEMA_FILE, template_json_schema
 
@@ -276,6 +277,26 @@ def demo(
     rows = write_events(events_file, generate_events(conversations, seed))
     console.print(f"Generated {rows:,} demo events for {conversations:,} conversations in {events_file}")
     build(project_dir, database, [events_file], None, True)
+    console.print(f"HTML report: {report_module.write_html_report(database, target / 'demo_report.html')}")
+
+
+@app.command()
+def report(
+    project_dir: ProjectDir = Path("."),
+    database: Database = None,
+    template: Annotated[Optional[str], typer.Option("--template", help="Only this template.")] = None,
+    since: Annotated[
+        Optional[str], typer.Option("--since", help="Only journeys started on or after this date (YYYY-MM-DD, UTC).")
+    ] = None,
+    html: Annotated[
+        Optional[Path], typer.Option("--html", help="Write a self-contained HTML report with charts to this file.")
+    ] = None,
+) -> None:
+    """Show the journeys as pictures: funnel, slowest step, drop-outs, stalls and daily trend per template."""
+    code = report_module.report_command(console, errors, runner.database_path(project_dir, database), template,
+                                        since, html)
+    if code:
+        raise typer.Exit(code)
 
 
 if __name__ == "__main__":
