@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from journey_compiler.conditions import trigger_expression
+from journey_compiler.conditions import field_expression, metadata_column, metadata_fields, trigger_expression
 from journey_compiler.template import Template
 
 GENERATED_DIR = Path("models") / "intermediate" / "generated"
@@ -80,7 +80,8 @@ def stale_files(project_dir: Path, files: list[GeneratedFile]) -> list[Path]:
 
 def trigger_matches_sql(templates: list[Template], dialect: str) -> str:
     event_types = sorted({t.event for template in templates for t in _triggers(template)})
-    ctes = [("events", _events_cte(event_types, dialect))]
+    fields = sorted({f for template in templates for t in _triggers(template) for f in metadata_fields(t)})
+    ctes = [("events", _events_cte(event_types, dialect)), ("event_values", _event_values_select(fields).sql(dialect=dialect, pretty=True))]
     finals: list[str] = []
     for template in templates:
         ctes.append((f"{template.name}__flags", _flags_select(template).sql(dialect=dialect, pretty=True)))
@@ -111,24 +112,30 @@ def _events_cte(event_types: list[str], dialect: str) -> str:
     )
 
 
+def _event_values_select(fields: list[str]) -> exp.Select:
+    """Each metadata value the templates read, parsed out of the JSON once per event."""
+    extracted = [field_expression(field).as_(metadata_column(field)) for field in fields]
+    return exp.select(exp.Star(), *extracted).from_("events")
+
+
 def _flags_select(template: Template) -> exp.Select:
     """One scan per template: which of its triggers each event matches."""
     columns: list[exp.Expression] = [exp.column(c) for c in EVENT_COLUMNS + START_ATTRIBUTES]
     enabled = _enabled_expression(template)
-    is_start = trigger_expression(template.start)
+    is_start = trigger_expression(template.start, extracted=True)
     if enabled != exp.true():
         is_start = exp.and_(is_start, enabled)
     columns.append(is_start.as_("is_start"))
     for order, milestone in enumerate(template.milestones, start=1):
-        columns.append(trigger_expression(milestone).as_(f"is_milestone_{order}"))
+        columns.append(trigger_expression(milestone, extracted=True).as_(f"is_milestone_{order}"))
     end_index = exp.Case()
     for index, end in enumerate(template.end, start=1):
-        end_index = end_index.when(trigger_expression(end), exp.Literal.number(index))
+        end_index = end_index.when(trigger_expression(end, extracted=True), exp.Literal.number(index))
     columns.append(end_index.as_("end_index"))
     relevant = exp.column("event_type").isin(
         *(exp.Literal.string(t) for t in sorted({trigger.event for trigger in _triggers(template)}))
     )
-    return exp.select(*columns).from_("events").where(relevant)
+    return exp.select(*columns).from_("event_values").where(relevant)
 
 
 def _enabled_expression(template: Template) -> exp.Expression:

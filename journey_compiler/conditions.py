@@ -30,30 +30,55 @@ from journey_compiler.template import (
 NEGATED = {"not_equals": "equals", "not_contains": "contains", "not_in": "in", "is_not_set": "is_set"}
 
 
-def trigger_expression(trigger: Trigger) -> exp.Expression:
-    """Event type equal and every condition true."""
+def trigger_expression(trigger: Trigger, extracted: bool = False) -> exp.Expression:
+    """Event type equal and every condition true.
+
+    With `extracted`, metadata values are read from columns named by `metadata_column`
+    (extracted once per event by the caller) instead of being parsed out of the JSON here.
+    """
     parts = [exp.column("event_type").eq(exp.Literal.string(trigger.event))]
-    parts.extend(condition_expression(node) for node in trigger.conditions)
+    parts.extend(condition_expression(node, extracted) for node in trigger.conditions)
     return exp.and_(*parts)
 
 
-def condition_expression(node: ConditionNode) -> exp.Expression:
+def condition_expression(node: ConditionNode, extracted: bool = False) -> exp.Expression:
     if isinstance(node, AnyOf):
-        return exp.paren(exp.or_(*(condition_expression(child) for child in node.any)), copy=False)
+        return exp.paren(exp.or_(*(condition_expression(child, extracted) for child in node.any)), copy=False)
     if isinstance(node, AllOf):
-        return exp.paren(exp.and_(*(condition_expression(child) for child in node.all)), copy=False)
-    return _leaf(node)
+        return exp.paren(exp.and_(*(condition_expression(child, extracted) for child in node.all)), copy=False)
+    return _leaf(node, extracted)
 
 
 def condition_sql(node: ConditionNode, dialect: str = "duckdb") -> str:
     return condition_expression(node).sql(dialect=dialect)
 
 
-def field_expression(field: str) -> exp.Expression:
+def metadata_column(field: str) -> str:
+    """Column name for an extracted metadata value: metadata.a.b -> metadata__a__b."""
+    return field.replace(".", "__")
+
+
+def metadata_fields(trigger: Trigger) -> set[str]:
+    """Every metadata.<path> a trigger's conditions read."""
+    def walk(node: ConditionNode):
+        if isinstance(node, AnyOf):
+            for child in node.any:
+                yield from walk(child)
+        elif isinstance(node, AllOf):
+            for child in node.all:
+                yield from walk(child)
+        elif field_kind(node.field) == "metadata":
+            yield node.field
+    return {field for node in trigger.conditions for field in walk(node)}
+
+
+def field_expression(field: str, extracted: bool = False) -> exp.Expression:
     """The column (or metadata text) a condition reads, NULL when missing."""
     kind = field_kind(field)
     if kind != "metadata":
         return exp.column(field)
+    if extracted:
+        return exp.column(metadata_column(field))
     path = "$." + field[len(METADATA_PREFIX):]
     text = exp.JSONExtractScalar(this=exp.column("metadata"), expression=exp.Literal.string(path))
     # JSON's "" and [] are missing values too (contract 3.1); JSON null already yields NULL.
@@ -63,22 +88,22 @@ def field_expression(field: str) -> exp.Expression:
     )
 
 
-def _leaf(condition: Condition) -> exp.Expression:
+def _leaf(condition: Condition, extracted: bool) -> exp.Expression:
     if condition.op in NEGATED:
         positive = condition.model_copy(update={"op": NEGATED[condition.op]})
-        return exp.not_(_positive(positive))
-    return _positive(condition)
+        return exp.not_(_positive(positive, extracted))
+    return _positive(condition, extracted)
 
 
-def _positive(condition: Condition) -> exp.Expression:
-    test = _test(condition)
+def _positive(condition: Condition, extracted: bool) -> exp.Expression:
+    test = _test(condition, extracted)
     return exp.func("COALESCE", test, exp.false())
 
 
-def _test(condition: Condition) -> exp.Expression:
+def _test(condition: Condition, extracted: bool) -> exp.Expression:
     """The bare comparison; NULL (so false after COALESCE) when the field is missing."""
     kind = field_kind(condition.field)
-    column = field_expression(condition.field)
+    column = field_expression(condition.field, extracted)
     op = condition.op
     values = [exp.Literal.string(text) for text in condition.value_texts()] if condition.value is not None else []
 

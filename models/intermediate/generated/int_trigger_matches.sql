@@ -12,6 +12,18 @@ with events as (
       {{ journeys_refresh_filter('conversation_id') }}
 ),
 
+event_values as (
+    SELECT
+      *,
+      NULLIF(NULLIF(metadata ->> '$.author', ''), '[]') AS metadata__author,
+      NULLIF(NULLIF(metadata ->> '$.first_contact', ''), '[]') AS metadata__first_contact,
+      NULLIF(NULLIF(metadata ->> '$.purpose', ''), '[]') AS metadata__purpose,
+      NULLIF(NULLIF(metadata ->> '$.rating', ''), '[]') AS metadata__rating,
+      NULLIF(NULLIF(metadata ->> '$.tag', ''), '[]') AS metadata__tag,
+      NULLIF(NULLIF(metadata ->> '$.template', ''), '[]') AS metadata__template
+    FROM events
+),
+
 first_response__flags as (
     SELECT
       conversation_id,
@@ -28,12 +40,12 @@ first_response__flags as (
       CASE
         WHEN event_type = 'message.sent'
         AND (
-          COALESCE(NULLIF(NULLIF(metadata ->> '$.author', ''), '[]') IN ('agent', 'bot'), FALSE)
-          OR NOT COALESCE(NOT NULLIF(NULLIF(metadata ->> '$.author', ''), '[]') IS NULL, FALSE)
+          COALESCE(metadata__author IN ('agent', 'bot'), FALSE)
+          OR NOT COALESCE(NOT metadata__author IS NULL, FALSE)
         )
         THEN 1
       END AS end_index
-    FROM events
+    FROM event_values
     WHERE
       event_type IN (
         'ai.response_generated',
@@ -120,16 +132,15 @@ new_customer_onboarding__flags as (
       team_id,
       agent_id,
       event_type = 'conversation.created'
-      AND COALESCE(NULLIF(NULLIF(metadata ->> '$.first_contact', ''), '[]') = 'true', FALSE) AS is_start,
-      event_type = 'message.sent'
-      AND COALESCE(NULLIF(NULLIF(metadata ->> '$.author', ''), '[]') = 'agent', FALSE) AS is_milestone_1,
+      AND COALESCE(metadata__first_contact = 'true', FALSE) AS is_start,
+      event_type = 'message.sent' AND COALESCE(metadata__author = 'agent', FALSE) AS is_milestone_1,
       event_type = 'conversation.marked_done' AS is_milestone_2,
       CASE
         WHEN event_type = 'csat.rating'
-        AND COALESCE(TRY_CAST(NULLIF(NULLIF(metadata ->> '$.rating', ''), '[]') AS DOUBLE) >= 4, FALSE)
+        AND COALESCE(TRY_CAST(metadata__rating AS DOUBLE) >= 4, FALSE)
         THEN 1
       END AS end_index
-    FROM events
+    FROM event_values
     WHERE
       event_type IN (
         'conversation.created',
@@ -219,17 +230,17 @@ returns__flags as (
       AND COALESCE(channel = 'email', FALSE)
       AND COALESCE(ARRAY_CONTAINS(tags, 'returns'), FALSE) AS is_start,
       event_type = 'conversation.tagged'
-      AND COALESCE(NULLIF(NULLIF(metadata ->> '$.tag', ''), '[]') = 'return_reason', FALSE) AS is_milestone_1,
+      AND COALESCE(metadata__tag = 'return_reason', FALSE) AS is_milestone_1,
       event_type = 'side_conversation.created'
-      AND COALESCE(NULLIF(NULLIF(metadata ->> '$.purpose', ''), '[]') = 'rma', FALSE) AS is_milestone_2,
+      AND COALESCE(metadata__purpose = 'rma', FALSE) AS is_milestone_2,
       CASE
         WHEN event_type = 'message.sent'
-        AND COALESCE(NULLIF(NULLIF(metadata ->> '$.template', ''), '[]') = 'return_label', FALSE)
+        AND COALESCE(metadata__template = 'return_label', FALSE)
         THEN 1
         WHEN event_type = 'conversation.marked_done'
         THEN 2
       END AS end_index
-    FROM events
+    FROM event_values
     WHERE
       event_type IN (
         'conversation.marked_done',
