@@ -24,6 +24,9 @@ HEADER = (
 EVENT_COLUMNS = ("conversation_id", "event_id", "event_type", "occurred_at", "event_seq")
 START_ATTRIBUTES = ("channel", "team_id", "agent_id")
 # rebuilt per conversation on incremental runs, like the other engine models (docs/incremental.md)
+# dbt target types whose SQL sqlglot writes in another dialect than the default (DuckDB's); the
+# generated models carry both renderings where they differ (docs/warehouses.md)
+TARGET_DIALECTS = {"spark": "spark"}
 INCREMENTAL_CONFIG = (
     "{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',\n"
     "          pre_hook=\"{{ journeys_delete_refreshed() }}\") }}\n"
@@ -81,19 +84,29 @@ def stale_files(project_dir: Path, files: list[GeneratedFile]) -> list[Path]:
 def trigger_matches_sql(templates: list[Template], dialect: str) -> str:
     event_types = sorted({t.event for template in templates for t in _triggers(template)})
     fields = sorted({f for template in templates for t in _triggers(template) for f in metadata_fields(t)})
-    ctes = [("events", _events_cte(event_types, dialect)), ("event_values", _event_values_select(fields).sql(dialect=dialect, pretty=True))]
+    ctes = [("events", _events_cte(event_types, dialect)), ("event_values", _dialect_sql(_event_values_select(fields), dialect))]
     finals: list[str] = []
     for template in templates:
-        ctes.append((f"{template.name}__flags", _flags_select(template).sql(dialect=dialect, pretty=True)))
+        ctes.append((f"{template.name}__flags", _dialect_sql(_flags_select(template), dialect)))
         for name, select in _match_selects(template):
-            ctes.append((name, select.sql(dialect=dialect, pretty=True)))
+            ctes.append((name, _dialect_sql(select, dialect)))
             finals.append(name)
     if finals:
-        final = "\nunion all\n".join(f"select * from {name}" for name in finals)
+        final = _balanced_union([f"select * from {name}" for name in finals])
     else:
-        final = _empty_matches().sql(dialect=dialect, pretty=True)
+        final = _dialect_sql(_empty_matches(), dialect)
     ctes.append(("final", final))
     return INCREMENTAL_CONFIG + _frame(ctes)
+
+
+def _balanced_union(selects: list[str], depth: int = 0) -> str:
+    """UNION ALL of CTE selects as a balanced tree of parenthesised halves: a flat chain of
+    hundreds (many templates) nests deeper than engines allow (DuckDB's max_expression_depth)."""
+    if len(selects) <= 4:
+        return "\nunion all\n".join(selects)
+    middle = len(selects) // 2
+    halves = (_balanced_union(selects[:middle], depth + 1), _balanced_union(selects[middle:], depth + 1))
+    return "\nunion all\n".join(f"(\n{_indent(half)}\n)" for half in halves)
 
 
 def _triggers(template: Template):
@@ -227,7 +240,7 @@ def definitions_sql(templates: list[Template], dialect: str) -> str:
         ]
         for t in templates
     ]
-    return _frame([("definitions", _values_select(columns, rows).sql(dialect=dialect, pretty=True)),
+    return _frame([("definitions", _dialect_sql(_values_select(columns, rows), dialect)),
                    ("final", "select * from definitions")])
 
 
@@ -246,7 +259,7 @@ def steps_sql(templates: list[Template], dialect: str) -> str:
         rows.append([t.name, "start", 0, "start", t.start.event, None])
         rows.extend([t.name, "milestone", i, m.name, m.event, m.target_hours] for i, m in enumerate(t.milestones, 1))
         rows.extend([t.name, "end", i, e.name, e.event, e.target_hours] for i, e in enumerate(t.end, 1))
-    return _frame([("steps", _values_select(columns, rows).sql(dialect=dialect, pretty=True)),
+    return _frame([("steps", _dialect_sql(_values_select(columns, rows), dialect)),
                    ("final", "select * from steps")])
 
 
@@ -276,6 +289,21 @@ def _values_select(columns: dict[str, str], rows: list[list[object]]) -> exp.Sel
 
 
 # ---------------------------------------------------------------- frame
+
+
+def _dialect_sql(expression: exp.Expression, dialect: str) -> str:
+    """The expression in `dialect`; where another warehouse's SQL differs (TARGET_DIALECTS),
+    a jinja `if target.type` choosing between the renderings (docs/warehouses.md)."""
+    default = expression.sql(dialect=dialect, pretty=True)
+    branches = []
+    for target_type, other in TARGET_DIALECTS.items():
+        text = expression.sql(dialect=other, pretty=True)
+        if other != dialect and text != default:
+            keyword = "elif" if branches else "if"
+            branches.append(f"{{% {keyword} target.type == '{target_type}' %}}\n{text}")
+    if not branches:
+        return default
+    return "\n".join(branches) + f"\n{{% else %}}\n{default}\n{{% endif %}}"
 
 
 def _frame(ctes: list[tuple[str, str]]) -> str:

@@ -114,7 +114,8 @@ def _test(condition: Condition, extracted: bool) -> exp.Expression:
         return _list_test(column, op, values)
 
     if op in ("gt", "gte", "lt", "lte"):
-        number = exp.TryCast(this=column, to=exp.DataType.build("double"))
+        # safe: Spark writes TRY_CAST too (a plain CAST only returns NULL with ANSI mode off)
+        number = exp.TryCast(this=column, to=exp.DataType.build("double"), safe=True)
         literal = exp.Literal.number(condition.value)
         comparison = {"gt": exp.GT, "gte": exp.GTE, "lt": exp.LT, "lte": exp.LTE}[op]
         return comparison(this=number, expression=literal)
@@ -144,5 +145,9 @@ def _list_test(tags: exp.Expression, op: str, values: list[exp.Expression]) -> e
         )
         return exp.ArraySize(this=exp.ArrayFilter(this=tags, expression=prefix_match)) > 0
     if op == "in":
-        return exp.ArrayOverlaps(this=tags, expression=exp.Array(expressions=values))
+        # any tag among the values; sqlglot writes ArrayOverlaps as `&&` for Spark too, where it
+        # means nothing, so this is the filter form that both dialects render (as starts_with)
+        tag = exp.to_identifier("tag")
+        among = exp.Lambda(this=exp.column(tag).isin(*values), expressions=[tag])
+        return exp.ArraySize(this=exp.ArrayFilter(this=tags, expression=among)) > 0
     raise ValueError(f"operator {op} has no SQL form for tags")

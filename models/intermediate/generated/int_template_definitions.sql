@@ -2,6 +2,40 @@
 -- Do not edit: change the templates in journeys/ and run `journeys compile`.
 
 with definitions as (
+    {% if target.type == 'spark' %}
+    SELECT
+      CAST('first_response' AS STRING) AS template_name,
+      CAST('First response' AS STRING) AS title,
+      CAST('From a customer\'s message to the first reply sent back, per reply cycle.' AS STRING) AS description,
+      CAST('116da01ca1fae435' AS STRING) AS template_version,
+      CAST(48.0 AS DOUBLE) AS timeout_hours,
+      CAST(TRUE AS BOOLEAN) AS reentry,
+      CAST(TRUE AS BOOLEAN) AS enabled,
+      CAST(2 AS INT) AS milestones_total,
+      CAST(1 AS INT) AS ends_total
+    UNION ALL
+    SELECT
+      CAST('new_customer_onboarding' AS STRING) AS template_name,
+      CAST('New customer onboarding' AS STRING) AS title,
+      CAST('From a new customer\'s first contact to a positive CSAT rating (4 or 5).' AS STRING) AS description,
+      CAST('c98fb0f4e6217dab' AS STRING) AS template_version,
+      CAST(720.0 AS DOUBLE) AS timeout_hours,
+      CAST(FALSE AS BOOLEAN) AS reentry,
+      CAST(TRUE AS BOOLEAN) AS enabled,
+      CAST(2 AS INT) AS milestones_total,
+      CAST(1 AS INT) AS ends_total
+    UNION ALL
+    SELECT
+      CAST('returns' AS STRING) AS template_name,
+      CAST('Returns' AS STRING) AS title,
+      CAST('From a customer writing about a return by email to the return label being sent.' AS STRING) AS description,
+      CAST('1ae37c5fff89af7a' AS STRING) AS template_version,
+      CAST(168.0 AS DOUBLE) AS timeout_hours,
+      CAST(TRUE AS BOOLEAN) AS reentry,
+      CAST(TRUE AS BOOLEAN) AS enabled,
+      CAST(2 AS INT) AS milestones_total,
+      CAST(2 AS INT) AS ends_total
+    {% else %}
     SELECT
       CAST('first_response' AS TEXT) AS template_name,
       CAST('First response' AS TEXT) AS title,
@@ -34,6 +68,7 @@ with definitions as (
       CAST(TRUE AS BOOLEAN) AS enabled,
       CAST(2 AS INT) AS milestones_total,
       CAST(2 AS INT) AS ends_total
+    {% endif %}
 ),
 
 final as (

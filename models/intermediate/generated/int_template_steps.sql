@@ -2,6 +2,111 @@
 -- Do not edit: change the templates in journeys/ and run `journeys compile`.
 
 with steps as (
+    {% if target.type == 'spark' %}
+    SELECT
+      CAST('first_response' AS STRING) AS template_name,
+      CAST('start' AS STRING) AS step_kind,
+      CAST(0 AS INT) AS step_order,
+      CAST('start' AS STRING) AS step_name,
+      CAST('message.received' AS STRING) AS event_type,
+      CAST(NULL AS DOUBLE) AS target_hours
+    UNION ALL
+    SELECT
+      CAST('first_response' AS STRING) AS template_name,
+      CAST('milestone' AS STRING) AS step_kind,
+      CAST(1 AS INT) AS step_order,
+      CAST('assigned' AS STRING) AS step_name,
+      CAST('conversation.assigned' AS STRING) AS event_type,
+      CAST(1.0 AS DOUBLE) AS target_hours
+    UNION ALL
+    SELECT
+      CAST('first_response' AS STRING) AS template_name,
+      CAST('milestone' AS STRING) AS step_kind,
+      CAST(2 AS INT) AS step_order,
+      CAST('ai_drafted' AS STRING) AS step_name,
+      CAST('ai.response_generated' AS STRING) AS event_type,
+      CAST(2.0 AS DOUBLE) AS target_hours
+    UNION ALL
+    SELECT
+      CAST('first_response' AS STRING) AS template_name,
+      CAST('end' AS STRING) AS step_kind,
+      CAST(1 AS INT) AS step_order,
+      CAST('replied' AS STRING) AS step_name,
+      CAST('message.sent' AS STRING) AS event_type,
+      CAST(4.0 AS DOUBLE) AS target_hours
+    UNION ALL
+    SELECT
+      CAST('new_customer_onboarding' AS STRING) AS template_name,
+      CAST('start' AS STRING) AS step_kind,
+      CAST(0 AS INT) AS step_order,
+      CAST('start' AS STRING) AS step_name,
+      CAST('conversation.created' AS STRING) AS event_type,
+      CAST(NULL AS DOUBLE) AS target_hours
+    UNION ALL
+    SELECT
+      CAST('new_customer_onboarding' AS STRING) AS template_name,
+      CAST('milestone' AS STRING) AS step_kind,
+      CAST(1 AS INT) AS step_order,
+      CAST('first_reply' AS STRING) AS step_name,
+      CAST('message.sent' AS STRING) AS event_type,
+      CAST(8.0 AS DOUBLE) AS target_hours
+    UNION ALL
+    SELECT
+      CAST('new_customer_onboarding' AS STRING) AS template_name,
+      CAST('milestone' AS STRING) AS step_kind,
+      CAST(2 AS INT) AS step_order,
+      CAST('resolved' AS STRING) AS step_name,
+      CAST('conversation.marked_done' AS STRING) AS event_type,
+      CAST(72.0 AS DOUBLE) AS target_hours
+    UNION ALL
+    SELECT
+      CAST('new_customer_onboarding' AS STRING) AS template_name,
+      CAST('end' AS STRING) AS step_kind,
+      CAST(1 AS INT) AS step_order,
+      CAST('positive_csat' AS STRING) AS step_name,
+      CAST('csat.rating' AS STRING) AS event_type,
+      CAST(NULL AS DOUBLE) AS target_hours
+    UNION ALL
+    SELECT
+      CAST('returns' AS STRING) AS template_name,
+      CAST('start' AS STRING) AS step_kind,
+      CAST(0 AS INT) AS step_order,
+      CAST('start' AS STRING) AS step_name,
+      CAST('message.received' AS STRING) AS event_type,
+      CAST(NULL AS DOUBLE) AS target_hours
+    UNION ALL
+    SELECT
+      CAST('returns' AS STRING) AS template_name,
+      CAST('milestone' AS STRING) AS step_kind,
+      CAST(1 AS INT) AS step_order,
+      CAST('reason_captured' AS STRING) AS step_name,
+      CAST('conversation.tagged' AS STRING) AS event_type,
+      CAST(4.0 AS DOUBLE) AS target_hours
+    UNION ALL
+    SELECT
+      CAST('returns' AS STRING) AS template_name,
+      CAST('milestone' AS STRING) AS step_kind,
+      CAST(2 AS INT) AS step_order,
+      CAST('rma_issued' AS STRING) AS step_name,
+      CAST('side_conversation.created' AS STRING) AS event_type,
+      CAST(24.0 AS DOUBLE) AS target_hours
+    UNION ALL
+    SELECT
+      CAST('returns' AS STRING) AS template_name,
+      CAST('end' AS STRING) AS step_kind,
+      CAST(1 AS INT) AS step_order,
+      CAST('label_sent' AS STRING) AS step_name,
+      CAST('message.sent' AS STRING) AS event_type,
+      CAST(48.0 AS DOUBLE) AS target_hours
+    UNION ALL
+    SELECT
+      CAST('returns' AS STRING) AS template_name,
+      CAST('end' AS STRING) AS step_kind,
+      CAST(2 AS INT) AS step_order,
+      CAST('done' AS STRING) AS step_name,
+      CAST('conversation.marked_done' AS STRING) AS event_type,
+      CAST(NULL AS DOUBLE) AS target_hours
+    {% else %}
     SELECT
       CAST('first_response' AS TEXT) AS template_name,
       CAST('start' AS TEXT) AS step_kind,
@@ -105,6 +210,7 @@ with steps as (
       CAST('done' AS TEXT) AS step_name,
       CAST('conversation.marked_done' AS TEXT) AS event_type,
       CAST(NULL AS DOUBLE) AS target_hours
+    {% endif %}
 ),
 
 final as (

@@ -13,6 +13,17 @@ with events as (
 ),
 
 event_values as (
+    {% if target.type == 'spark' %}
+    SELECT
+      *,
+      NULLIF(NULLIF(GET_JSON_OBJECT(metadata, '$.author'), ''), '[]') AS metadata__author,
+      NULLIF(NULLIF(GET_JSON_OBJECT(metadata, '$.first_contact'), ''), '[]') AS metadata__first_contact,
+      NULLIF(NULLIF(GET_JSON_OBJECT(metadata, '$.purpose'), ''), '[]') AS metadata__purpose,
+      NULLIF(NULLIF(GET_JSON_OBJECT(metadata, '$.rating'), ''), '[]') AS metadata__rating,
+      NULLIF(NULLIF(GET_JSON_OBJECT(metadata, '$.tag'), ''), '[]') AS metadata__tag,
+      NULLIF(NULLIF(GET_JSON_OBJECT(metadata, '$.template'), ''), '[]') AS metadata__template
+    FROM events
+    {% else %}
     SELECT
       *,
       NULLIF(NULLIF(metadata ->> '$.author', ''), '[]') AS metadata__author,
@@ -22,6 +33,7 @@ event_values as (
       NULLIF(NULLIF(metadata ->> '$.tag', ''), '[]') AS metadata__tag,
       NULLIF(NULLIF(metadata ->> '$.template', ''), '[]') AS metadata__template
     FROM events
+    {% endif %}
 ),
 
 first_response__flags as (
@@ -318,23 +330,31 @@ returns__ends as (
 ),
 
 final as (
-    select * from first_response__starts
+    (
+        select * from first_response__starts
+        union all
+        select * from first_response__milestones
+        union all
+        select * from first_response__ends
+        union all
+        select * from new_customer_onboarding__starts
+    )
     union all
-    select * from first_response__milestones
-    union all
-    select * from first_response__ends
-    union all
-    select * from new_customer_onboarding__starts
-    union all
-    select * from new_customer_onboarding__milestones
-    union all
-    select * from new_customer_onboarding__ends
-    union all
-    select * from returns__starts
-    union all
-    select * from returns__milestones
-    union all
-    select * from returns__ends
+    (
+        (
+            select * from new_customer_onboarding__milestones
+            union all
+            select * from new_customer_onboarding__ends
+        )
+        union all
+        (
+            select * from returns__starts
+            union all
+            select * from returns__milestones
+            union all
+            select * from returns__ends
+        )
+    )
 )
 
 select * from final
