@@ -23,8 +23,13 @@ compile-check: $(STAMP)
 	$(BIN)/journeys validate
 	$(BIN)/journeys compile --check
 
-test: $(STAMP) compile-check
+test: $(STAMP) compile-check chromium-installed
 	$(BIN)/pytest -n 2 tests
+
+# The report's browser test (tests/test_report.py) renders the HTML in Debian's headless Chromium.
+.PHONY: chromium-installed
+chromium-installed:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py

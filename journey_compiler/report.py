@@ -392,7 +392,7 @@ def kaplan_meier(observations: Iterable[tuple[float, bool]]) -> tuple[list[float
             survival = 0.0 if completions == at_risk else survival * (1 - completions / at_risk)
         times.append(seconds)
         completed_share.append(1 - survival)
-        if median is None and survival <= 0.5:
+        if median is None and survival <= 0.5 + 1e-12:  # exactly one half, up to rounding
             median = seconds
         at_risk -= completions + censored
     return times, completed_share, median
@@ -412,10 +412,10 @@ def _load_template(source: _Source, report: TemplateReport) -> TemplateReport:
         for row in funnel_rows:
             if row["dimension"] == dimension and row["step_index"] == end_index:
                 completed = row["journeys_reached"]
+                closed = row["closed_journeys_started"]
                 rows[row["dimension_value"]] = BreakdownRow(
-                    dimension, row["dimension_value"], row["journeys_started"], completed,
-                    row["closed_journeys_started"] - completed, row["journeys_started"] - row["closed_journeys_started"],
-                    row["median_seconds_from_start"])
+                    dimension, row["dimension_value"], row["journeys_started"], completed, closed - completed,
+                    row["journeys_started"] - closed, row["median_seconds_from_start"])
         report.breakdowns[dimension] = sorted(rows.values(), key=lambda item: (-item.journeys, item.value))
     report.transitions = [Transition(**row) for row in source.transitions(name)]
     for row in source.dropoffs(name):
@@ -630,10 +630,11 @@ def report_command(console: Console, errors: Console, database: Path, template: 
     try:
         since_date = parse_since(since)
         if html is not None:
-            console.print(f"Wrote the HTML report to {write_html_report(database, html, template, since_date)}")
+            path = write_html_report(database, html, template, since_date)
+            console.print(f"Wrote the HTML report to {path}", highlight=False, soft_wrap=True)
         else:
             render_terminal(console, load_report(database, template, since_date))
     except (ReportError, duckdb.Error) as error:
-        errors.print(f"[red]{error}[/red]", highlight=False)
+        errors.print(Text(str(error), style="red"), soft_wrap=True)
         return error.exit_code if isinstance(error, ReportError) else 1
     return 0

@@ -106,7 +106,8 @@ p.description { color: var(--muted); margin: 4px 0 12px; }
 .kpi .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
 .kpi .value { font-size: 22px; font-weight: 600; margin-top: 2px; }
 .kpi .sub { color: var(--muted); font-size: 12px; }
-.kpi.completed .value { color: #007a5a; } .kpi.timed_out .value { color: #b34700; } .kpi.stalled .value { color: #b34700; }
+.kpi.completed .value { color: #007a5a; }
+.kpi.timed_out .value, .kpi.stalled .value { color: #b34700; }
 .charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
 @media (max-width: 1100px) { .charts { grid-template-columns: minmax(0, 1fr); } }
 figure.chart { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 8px;
@@ -176,7 +177,8 @@ def _kpis(template: TemplateReport) -> str:
     ]
     if slowest is not None:
         cards.append(("", "Slowest step", f"p50 {format_duration(slowest.p50_seconds)}",
-                      f"{slowest.from_step_name} → {slowest.to_step_name} · p90 {format_duration(slowest.p90_seconds)}"))
+                      f"{slowest.from_step_name} → {slowest.to_step_name} · "
+                      f"p90 {format_duration(slowest.p90_seconds)}"))
     return '<div class="kpis">' + "".join(
         f'<div class="kpi {kind}"><div class="label">{_e(label)}</div><div class="value">{_e(value)}</div>'
         f'<div class="sub">{_e(sub)}</div></div>'
@@ -189,7 +191,8 @@ def _chart(template: TemplateReport, name: str, figure: go.Figure, caption: str,
     so each chart takes the width its card really has."""
     div_id = f"chart-{template.name}-{name}"
     spec = figure.to_json().replace("<", "\\u003c")  # no "</script>" inside the script element
-    return (f'<figure class="chart{" wide" if wide else ""}" data-chart="{_e(name)}" data-template="{_e(template.name)}">'
+    return (f'<figure class="chart{" wide" if wide else ""}" data-chart="{_e(name)}" '
+            f'data-template="{_e(template.name)}">'
             f'<div id="{_e(div_id)}" class="plotly-graph-div" style="height:{CHART_HEIGHT}px; width:100%;"></div>'
             f'<script type="application/json" class="chart-spec" data-for="{_e(div_id)}">{spec}</script>'
             f'<figcaption>{_e(caption)}</figcaption></figure>')
@@ -207,10 +210,12 @@ document.addEventListener('DOMContentLoaded', function () {
 
 
 def _stalls_table(template: TemplateReport) -> str:
-    title = (f"Stalled now: {template.stalled_total:,} of {template.open_total_at_as_of:,} open journeys"
-             + (f" (the {len(template.stalls)} waiting longest)" if template.stalled_total > len(template.stalls) else ""))
+    title = f"Stalled now: {template.stalled_total:,} of {template.open_total_at_as_of:,} open journeys"
+    if template.stalled_total > len(template.stalls):
+        title += f" (the {len(template.stalls)} waiting longest)"
     if not template.stalls:
-        return f'<div class="table-card" data-table="stalls"><h3>{_e(title)}</h3><p class="note">Nothing is stalled.</p></div>'
+        return (f'<div class="table-card" data-table="stalls"><h3>{_e(title)}</h3>'
+                '<p class="note">Nothing is stalled.</p></div>')
     headers = [("conversation", ""), ("channel", ""), ("team", ""), ("agent", ""), ("started (UTC)", ""),
                ("waiting at", ""), ("waiting for", ""), ("waiting", "num"), ("usual p90", "num"),
                ("open for", "num"), ("target", "num"), ("why", "")]
@@ -395,8 +400,13 @@ def _daily_figure(template: TemplateReport) -> go.Figure:
     ):
         figure.add_bar(name=name, x=dates, y=values, marker_color=colour,
                        hovertemplate=f"%{{x}}: %{{y:,}} {name}<extra></extra>", secondary_y=False)
+    # every calendar day on the line, so it breaks where no journey started instead of bridging the gap
+    rates = {p.start_date: p.completion_rate for p in days}
+    span = (days[-1].start_date - days[0].start_date).days + 1 if days else 0
+    every_day = [days[0].start_date + timedelta(days=n) for n in range(span)]
     figure.add_scatter(
-        name="completion rate", x=dates, y=[p.completion_rate for p in days], mode="lines+markers",
+        name="completion rate", x=[d.isoformat() for d in every_day], y=[rates.get(d) for d in every_day],
+        mode="lines+markers", connectgaps=False,
         line={"color": "#102a43", "width": 2}, marker={"size": 5},
         hovertemplate="%{x}: %{y:.0%} completed<extra></extra>", secondary_y=True,
     )
@@ -406,7 +416,7 @@ def _daily_figure(template: TemplateReport) -> go.Figure:
                          annotation_text="not yet mature" if number == 0 else "", annotation_position="top left",
                          annotation_font_color="#616e7c")
     _layout(figure, "Daily trend: journeys started per day and how they ended", barmode="stack", bargap=0.15)
-    figure.update_layout(margin={"r": 30})
+    figure.update_layout(margin={"r": 80})
     figure.update_xaxes(title_text=f"Day the journey started ({zone})", type="date")
     figure.update_yaxes(title_text="Journeys started (count)", secondary_y=False,
                         **_count_axis(max((p.journeys_started for p in days), default=0)))
