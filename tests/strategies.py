@@ -55,8 +55,11 @@ TIMEOUT_HOURS = (0.5, 1, 2, 0.25)
 
 
 def minute_text(minute: int, style: str = "naive") -> str:
-    """Grid minute as ISO text: naive (UTC), with Z, or with an offset (same instant)."""
+    """Grid minute as ISO text: naive (UTC), with Z, with an offset (same instant), or a
+    fraction of a second after the grid minute (naive)."""
     moment = BASE + timedelta(minutes=minute)
+    if style == "fraction":
+        return (moment + timedelta(microseconds=250_001)).isoformat()
     if style == "z":
         return moment.isoformat() + "Z"
     if style == "offset":
@@ -238,7 +241,7 @@ def event_bodies(draw, conversation_ids: list[str], pool: Pools = Pools()) -> di
         "conversation_id": draw(st.sampled_from(conversation_ids)),
         "event_type": draw(st.one_of(st.sampled_from(pool.event_types), st.sampled_from(pool.event_types),
                                      st.sampled_from(EVENT_TYPES))),
-        "occurred_at": minute_text(draw(MINUTES), draw(st.sampled_from(("naive", "naive", "z", "offset")))),
+        "occurred_at": minute_text(draw(MINUTES), draw(st.sampled_from(("naive", "naive", "naive", "z", "offset", "fraction")))),
         "channel": draw(_string_field(pool)),
         "status": draw(_string_field(pool)),
         "tags": draw(st.one_of(st.none(), st.just([]), tag_lists, tag_lists)),
