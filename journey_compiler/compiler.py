@@ -310,7 +310,8 @@ def steps_sql(templates: list[Template], dialect: str) -> str:
 
 
 def _values_select(columns: dict[str, str], rows: list[list[object]]) -> exp.Select:
-    """`select cast(... as type) as name, ...` per row, unioned: typed even when a column is all NULL."""
+    """`select cast(column as type) ... from (values ...)`: one VALUES list (no chain of unions,
+    which gets deep with many templates), typed even when a column is all NULL."""
     def literal(value: object) -> exp.Expression:
         if value is None:
             return exp.null()
@@ -320,18 +321,16 @@ def _values_select(columns: dict[str, str], rows: list[list[object]]) -> exp.Sel
             return exp.Literal.number(value)
         return exp.Literal.string(str(value))
 
-    def row_select(row: list[object] | None) -> exp.Select:
-        values = row if row is not None else [None] * len(columns)
-        return exp.select(
-            *(exp.cast(literal(v), exp.DataType.build(t)).as_(name) for (name, t), v in zip(columns.items(), values))
-        )
-
+    typed = [exp.cast(exp.column(name), exp.DataType.build(kind)).as_(name) for name, kind in columns.items()]
     if not rows:
-        return row_select(None).where(exp.false())
-    query = row_select(rows[0])
-    for row in rows[1:]:
-        query = exp.union(query, row_select(row), distinct=False)
-    return query
+        nulls = [exp.cast(exp.null(), exp.DataType.build(kind)).as_(name) for name, kind in columns.items()]
+        return exp.select(*nulls).where(exp.false())
+    values = exp.Values(
+        expressions=[exp.Tuple(expressions=[literal(v) for v in row]) for row in rows],
+        alias=exp.TableAlias(this=exp.to_identifier("template_rows"),
+                             columns=[exp.to_identifier(name) for name in columns]),
+    )
+    return exp.select(*typed).from_(values)
 
 
 # ---------------------------------------------------------------- frame

@@ -82,10 +82,10 @@ def field_expression(field: str, extracted: bool = False) -> exp.Expression:
     path = "$." + field[len(METADATA_PREFIX):]
     text = exp.JSONExtractScalar(this=exp.column("metadata"), expression=exp.Literal.string(path))
     # JSON's "" and [] are missing values too (contract 3.1); JSON null already yields NULL.
-    return exp.Nullif(
-        this=exp.Nullif(this=text, expression=exp.Literal.string("")),
-        expression=exp.Literal.string("[]"),
-    )
+    # The empty array is told apart from the string "[]" by its JSON form, not its text.
+    json_value = exp.JSONExtract(this=exp.column("metadata"), expression=exp.Literal.string(path))
+    is_empty_list = exp.cast(json_value, exp.DataType.build("varchar")).eq(exp.Literal.string("[]"))
+    return exp.Case().when(is_empty_list, exp.null()).else_(exp.Nullif(this=text, expression=exp.Literal.string("")))
 
 
 def _leaf(condition: Condition, extracted: bool) -> exp.Expression:

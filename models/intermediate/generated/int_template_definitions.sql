@@ -4,70 +4,94 @@
 with definitions as (
     {% if target.type == 'spark' %}
     SELECT
-      CAST('first_response' AS STRING) AS template_name,
-      CAST('First response' AS STRING) AS title,
-      CAST('From a customer\'s message to the first reply sent back, per reply cycle.' AS STRING) AS description,
-      CAST('116da01ca1fae435' AS STRING) AS template_version,
-      CAST(48.0 AS DOUBLE) AS timeout_hours,
-      CAST(TRUE AS BOOLEAN) AS reentry,
-      CAST(TRUE AS BOOLEAN) AS enabled,
-      CAST(2 AS INT) AS milestones_total,
-      CAST(1 AS INT) AS ends_total
-    UNION ALL
-    SELECT
-      CAST('new_customer_onboarding' AS STRING) AS template_name,
-      CAST('New customer onboarding' AS STRING) AS title,
-      CAST('From a new customer\'s first contact to a positive CSAT rating (4 or 5).' AS STRING) AS description,
-      CAST('c98fb0f4e6217dab' AS STRING) AS template_version,
-      CAST(720.0 AS DOUBLE) AS timeout_hours,
-      CAST(FALSE AS BOOLEAN) AS reentry,
-      CAST(TRUE AS BOOLEAN) AS enabled,
-      CAST(2 AS INT) AS milestones_total,
-      CAST(1 AS INT) AS ends_total
-    UNION ALL
-    SELECT
-      CAST('returns' AS STRING) AS template_name,
-      CAST('Returns' AS STRING) AS title,
-      CAST('From a customer writing about a return by email to the return label being sent.' AS STRING) AS description,
-      CAST('1ae37c5fff89af7a' AS STRING) AS template_version,
-      CAST(168.0 AS DOUBLE) AS timeout_hours,
-      CAST(TRUE AS BOOLEAN) AS reentry,
-      CAST(TRUE AS BOOLEAN) AS enabled,
-      CAST(2 AS INT) AS milestones_total,
-      CAST(2 AS INT) AS ends_total
+      CAST(template_name AS STRING) AS template_name,
+      CAST(title AS STRING) AS title,
+      CAST(description AS STRING) AS description,
+      CAST(template_version AS STRING) AS template_version,
+      CAST(timeout_hours AS DOUBLE) AS timeout_hours,
+      CAST(reentry AS BOOLEAN) AS reentry,
+      CAST(enabled AS BOOLEAN) AS enabled,
+      CAST(milestones_total AS INT) AS milestones_total,
+      CAST(ends_total AS INT) AS ends_total
+    FROM VALUES
+      (
+        'first_response',
+        'First response',
+        'From a customer\'s message to the first reply sent back, per reply cycle.',
+        '116da01ca1fae435',
+        48.0,
+        TRUE,
+        TRUE,
+        2,
+        1
+      ),
+      (
+        'new_customer_onboarding',
+        'New customer onboarding',
+        'From a new customer\'s first contact to a positive CSAT rating (4 or 5).',
+        'c98fb0f4e6217dab',
+        720.0,
+        FALSE,
+        TRUE,
+        2,
+        1
+      ),
+      (
+        'returns',
+        'Returns',
+        'From a customer writing about a return by email to the return label being sent.',
+        '1ae37c5fff89af7a',
+        168.0,
+        TRUE,
+        TRUE,
+        2,
+        2
+      ) AS template_rows(template_name, title, description, template_version, timeout_hours, reentry, enabled, milestones_total, ends_total)
     {% else %}
     SELECT
-      CAST('first_response' AS TEXT) AS template_name,
-      CAST('First response' AS TEXT) AS title,
-      CAST('From a customer''s message to the first reply sent back, per reply cycle.' AS TEXT) AS description,
-      CAST('116da01ca1fae435' AS TEXT) AS template_version,
-      CAST(48.0 AS DOUBLE) AS timeout_hours,
-      CAST(TRUE AS BOOLEAN) AS reentry,
-      CAST(TRUE AS BOOLEAN) AS enabled,
-      CAST(2 AS INT) AS milestones_total,
-      CAST(1 AS INT) AS ends_total
-    UNION ALL
-    SELECT
-      CAST('new_customer_onboarding' AS TEXT) AS template_name,
-      CAST('New customer onboarding' AS TEXT) AS title,
-      CAST('From a new customer''s first contact to a positive CSAT rating (4 or 5).' AS TEXT) AS description,
-      CAST('c98fb0f4e6217dab' AS TEXT) AS template_version,
-      CAST(720.0 AS DOUBLE) AS timeout_hours,
-      CAST(FALSE AS BOOLEAN) AS reentry,
-      CAST(TRUE AS BOOLEAN) AS enabled,
-      CAST(2 AS INT) AS milestones_total,
-      CAST(1 AS INT) AS ends_total
-    UNION ALL
-    SELECT
-      CAST('returns' AS TEXT) AS template_name,
-      CAST('Returns' AS TEXT) AS title,
-      CAST('From a customer writing about a return by email to the return label being sent.' AS TEXT) AS description,
-      CAST('1ae37c5fff89af7a' AS TEXT) AS template_version,
-      CAST(168.0 AS DOUBLE) AS timeout_hours,
-      CAST(TRUE AS BOOLEAN) AS reentry,
-      CAST(TRUE AS BOOLEAN) AS enabled,
-      CAST(2 AS INT) AS milestones_total,
-      CAST(2 AS INT) AS ends_total
+      CAST(template_name AS TEXT) AS template_name,
+      CAST(title AS TEXT) AS title,
+      CAST(description AS TEXT) AS description,
+      CAST(template_version AS TEXT) AS template_version,
+      CAST(timeout_hours AS DOUBLE) AS timeout_hours,
+      CAST(reentry AS BOOLEAN) AS reentry,
+      CAST(enabled AS BOOLEAN) AS enabled,
+      CAST(milestones_total AS INT) AS milestones_total,
+      CAST(ends_total AS INT) AS ends_total
+    FROM (VALUES
+      (
+        'first_response',
+        'First response',
+        'From a customer''s message to the first reply sent back, per reply cycle.',
+        '116da01ca1fae435',
+        48.0,
+        TRUE,
+        TRUE,
+        2,
+        1
+      ),
+      (
+        'new_customer_onboarding',
+        'New customer onboarding',
+        'From a new customer''s first contact to a positive CSAT rating (4 or 5).',
+        'c98fb0f4e6217dab',
+        720.0,
+        FALSE,
+        TRUE,
+        2,
+        1
+      ),
+      (
+        'returns',
+        'Returns',
+        'From a customer writing about a return by email to the return label being sent.',
+        '1ae37c5fff89af7a',
+        168.0,
+        TRUE,
+        TRUE,
+        2,
+        2
+      )) AS template_rows(template_name, title, description, template_version, timeout_hours, reentry, enabled, milestones_total, ends_total)
     {% endif %}
 ),
 

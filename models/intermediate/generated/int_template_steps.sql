@@ -4,212 +4,62 @@
 with steps as (
     {% if target.type == 'spark' %}
     SELECT
-      CAST('first_response' AS STRING) AS template_name,
-      CAST('start' AS STRING) AS step_kind,
-      CAST(0 AS INT) AS step_order,
-      CAST('start' AS STRING) AS step_name,
-      CAST('message.received' AS STRING) AS event_type,
-      CAST(NULL AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('first_response' AS STRING) AS template_name,
-      CAST('milestone' AS STRING) AS step_kind,
-      CAST(1 AS INT) AS step_order,
-      CAST('assigned' AS STRING) AS step_name,
-      CAST('conversation.assigned' AS STRING) AS event_type,
-      CAST(1.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('first_response' AS STRING) AS template_name,
-      CAST('milestone' AS STRING) AS step_kind,
-      CAST(2 AS INT) AS step_order,
-      CAST('ai_drafted' AS STRING) AS step_name,
-      CAST('ai.response_generated' AS STRING) AS event_type,
-      CAST(2.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('first_response' AS STRING) AS template_name,
-      CAST('end' AS STRING) AS step_kind,
-      CAST(1 AS INT) AS step_order,
-      CAST('replied' AS STRING) AS step_name,
-      CAST('message.sent' AS STRING) AS event_type,
-      CAST(4.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('new_customer_onboarding' AS STRING) AS template_name,
-      CAST('start' AS STRING) AS step_kind,
-      CAST(0 AS INT) AS step_order,
-      CAST('start' AS STRING) AS step_name,
-      CAST('conversation.created' AS STRING) AS event_type,
-      CAST(NULL AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('new_customer_onboarding' AS STRING) AS template_name,
-      CAST('milestone' AS STRING) AS step_kind,
-      CAST(1 AS INT) AS step_order,
-      CAST('first_reply' AS STRING) AS step_name,
-      CAST('message.sent' AS STRING) AS event_type,
-      CAST(8.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('new_customer_onboarding' AS STRING) AS template_name,
-      CAST('milestone' AS STRING) AS step_kind,
-      CAST(2 AS INT) AS step_order,
-      CAST('resolved' AS STRING) AS step_name,
-      CAST('conversation.marked_done' AS STRING) AS event_type,
-      CAST(72.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('new_customer_onboarding' AS STRING) AS template_name,
-      CAST('end' AS STRING) AS step_kind,
-      CAST(1 AS INT) AS step_order,
-      CAST('positive_csat' AS STRING) AS step_name,
-      CAST('csat.rating' AS STRING) AS event_type,
-      CAST(NULL AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('returns' AS STRING) AS template_name,
-      CAST('start' AS STRING) AS step_kind,
-      CAST(0 AS INT) AS step_order,
-      CAST('start' AS STRING) AS step_name,
-      CAST('message.received' AS STRING) AS event_type,
-      CAST(NULL AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('returns' AS STRING) AS template_name,
-      CAST('milestone' AS STRING) AS step_kind,
-      CAST(1 AS INT) AS step_order,
-      CAST('reason_captured' AS STRING) AS step_name,
-      CAST('conversation.tagged' AS STRING) AS event_type,
-      CAST(4.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('returns' AS STRING) AS template_name,
-      CAST('milestone' AS STRING) AS step_kind,
-      CAST(2 AS INT) AS step_order,
-      CAST('rma_issued' AS STRING) AS step_name,
-      CAST('side_conversation.created' AS STRING) AS event_type,
-      CAST(24.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('returns' AS STRING) AS template_name,
-      CAST('end' AS STRING) AS step_kind,
-      CAST(1 AS INT) AS step_order,
-      CAST('label_sent' AS STRING) AS step_name,
-      CAST('message.sent' AS STRING) AS event_type,
-      CAST(48.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('returns' AS STRING) AS template_name,
-      CAST('end' AS STRING) AS step_kind,
-      CAST(2 AS INT) AS step_order,
-      CAST('done' AS STRING) AS step_name,
-      CAST('conversation.marked_done' AS STRING) AS event_type,
-      CAST(NULL AS DOUBLE) AS target_hours
+      CAST(template_name AS STRING) AS template_name,
+      CAST(step_kind AS STRING) AS step_kind,
+      CAST(step_order AS INT) AS step_order,
+      CAST(step_name AS STRING) AS step_name,
+      CAST(event_type AS STRING) AS event_type,
+      CAST(target_hours AS DOUBLE) AS target_hours
+    FROM VALUES
+      ('first_response', 'start', 0, 'start', 'message.received', NULL),
+      ('first_response', 'milestone', 1, 'assigned', 'conversation.assigned', 1.0),
+      ('first_response', 'milestone', 2, 'ai_drafted', 'ai.response_generated', 2.0),
+      ('first_response', 'end', 1, 'replied', 'message.sent', 4.0),
+      ('new_customer_onboarding', 'start', 0, 'start', 'conversation.created', NULL),
+      ('new_customer_onboarding', 'milestone', 1, 'first_reply', 'message.sent', 8.0),
+      (
+        'new_customer_onboarding',
+        'milestone',
+        2,
+        'resolved',
+        'conversation.marked_done',
+        72.0
+      ),
+      ('new_customer_onboarding', 'end', 1, 'positive_csat', 'csat.rating', NULL),
+      ('returns', 'start', 0, 'start', 'message.received', NULL),
+      ('returns', 'milestone', 1, 'reason_captured', 'conversation.tagged', 4.0),
+      ('returns', 'milestone', 2, 'rma_issued', 'side_conversation.created', 24.0),
+      ('returns', 'end', 1, 'label_sent', 'message.sent', 48.0),
+      ('returns', 'end', 2, 'done', 'conversation.marked_done', NULL) AS template_rows(template_name, step_kind, step_order, step_name, event_type, target_hours)
     {% else %}
     SELECT
-      CAST('first_response' AS TEXT) AS template_name,
-      CAST('start' AS TEXT) AS step_kind,
-      CAST(0 AS INT) AS step_order,
-      CAST('start' AS TEXT) AS step_name,
-      CAST('message.received' AS TEXT) AS event_type,
-      CAST(NULL AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('first_response' AS TEXT) AS template_name,
-      CAST('milestone' AS TEXT) AS step_kind,
-      CAST(1 AS INT) AS step_order,
-      CAST('assigned' AS TEXT) AS step_name,
-      CAST('conversation.assigned' AS TEXT) AS event_type,
-      CAST(1.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('first_response' AS TEXT) AS template_name,
-      CAST('milestone' AS TEXT) AS step_kind,
-      CAST(2 AS INT) AS step_order,
-      CAST('ai_drafted' AS TEXT) AS step_name,
-      CAST('ai.response_generated' AS TEXT) AS event_type,
-      CAST(2.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('first_response' AS TEXT) AS template_name,
-      CAST('end' AS TEXT) AS step_kind,
-      CAST(1 AS INT) AS step_order,
-      CAST('replied' AS TEXT) AS step_name,
-      CAST('message.sent' AS TEXT) AS event_type,
-      CAST(4.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('new_customer_onboarding' AS TEXT) AS template_name,
-      CAST('start' AS TEXT) AS step_kind,
-      CAST(0 AS INT) AS step_order,
-      CAST('start' AS TEXT) AS step_name,
-      CAST('conversation.created' AS TEXT) AS event_type,
-      CAST(NULL AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('new_customer_onboarding' AS TEXT) AS template_name,
-      CAST('milestone' AS TEXT) AS step_kind,
-      CAST(1 AS INT) AS step_order,
-      CAST('first_reply' AS TEXT) AS step_name,
-      CAST('message.sent' AS TEXT) AS event_type,
-      CAST(8.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('new_customer_onboarding' AS TEXT) AS template_name,
-      CAST('milestone' AS TEXT) AS step_kind,
-      CAST(2 AS INT) AS step_order,
-      CAST('resolved' AS TEXT) AS step_name,
-      CAST('conversation.marked_done' AS TEXT) AS event_type,
-      CAST(72.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('new_customer_onboarding' AS TEXT) AS template_name,
-      CAST('end' AS TEXT) AS step_kind,
-      CAST(1 AS INT) AS step_order,
-      CAST('positive_csat' AS TEXT) AS step_name,
-      CAST('csat.rating' AS TEXT) AS event_type,
-      CAST(NULL AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('returns' AS TEXT) AS template_name,
-      CAST('start' AS TEXT) AS step_kind,
-      CAST(0 AS INT) AS step_order,
-      CAST('start' AS TEXT) AS step_name,
-      CAST('message.received' AS TEXT) AS event_type,
-      CAST(NULL AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('returns' AS TEXT) AS template_name,
-      CAST('milestone' AS TEXT) AS step_kind,
-      CAST(1 AS INT) AS step_order,
-      CAST('reason_captured' AS TEXT) AS step_name,
-      CAST('conversation.tagged' AS TEXT) AS event_type,
-      CAST(4.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('returns' AS TEXT) AS template_name,
-      CAST('milestone' AS TEXT) AS step_kind,
-      CAST(2 AS INT) AS step_order,
-      CAST('rma_issued' AS TEXT) AS step_name,
-      CAST('side_conversation.created' AS TEXT) AS event_type,
-      CAST(24.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('returns' AS TEXT) AS template_name,
-      CAST('end' AS TEXT) AS step_kind,
-      CAST(1 AS INT) AS step_order,
-      CAST('label_sent' AS TEXT) AS step_name,
-      CAST('message.sent' AS TEXT) AS event_type,
-      CAST(48.0 AS DOUBLE) AS target_hours
-    UNION ALL
-    SELECT
-      CAST('returns' AS TEXT) AS template_name,
-      CAST('end' AS TEXT) AS step_kind,
-      CAST(2 AS INT) AS step_order,
-      CAST('done' AS TEXT) AS step_name,
-      CAST('conversation.marked_done' AS TEXT) AS event_type,
-      CAST(NULL AS DOUBLE) AS target_hours
+      CAST(template_name AS TEXT) AS template_name,
+      CAST(step_kind AS TEXT) AS step_kind,
+      CAST(step_order AS INT) AS step_order,
+      CAST(step_name AS TEXT) AS step_name,
+      CAST(event_type AS TEXT) AS event_type,
+      CAST(target_hours AS DOUBLE) AS target_hours
+    FROM (VALUES
+      ('first_response', 'start', 0, 'start', 'message.received', NULL),
+      ('first_response', 'milestone', 1, 'assigned', 'conversation.assigned', 1.0),
+      ('first_response', 'milestone', 2, 'ai_drafted', 'ai.response_generated', 2.0),
+      ('first_response', 'end', 1, 'replied', 'message.sent', 4.0),
+      ('new_customer_onboarding', 'start', 0, 'start', 'conversation.created', NULL),
+      ('new_customer_onboarding', 'milestone', 1, 'first_reply', 'message.sent', 8.0),
+      (
+        'new_customer_onboarding',
+        'milestone',
+        2,
+        'resolved',
+        'conversation.marked_done',
+        72.0
+      ),
+      ('new_customer_onboarding', 'end', 1, 'positive_csat', 'csat.rating', NULL),
+      ('returns', 'start', 0, 'start', 'message.received', NULL),
+      ('returns', 'milestone', 1, 'reason_captured', 'conversation.tagged', 4.0),
+      ('returns', 'milestone', 2, 'rma_issued', 'side_conversation.created', 24.0),
+      ('returns', 'end', 1, 'label_sent', 'message.sent', 48.0),
+      ('returns', 'end', 2, 'done', 'conversation.marked_done', NULL)) AS template_rows(template_name, step_kind, step_order, step_name, event_type, target_hours)
     {% endif %}
 ),
 

@@ -16,12 +16,20 @@ event_values as (
     {% if target.type == 'spark' %}
     SELECT
       *,
-      NULLIF(NULLIF(GET_JSON_OBJECT(metadata, '$.author'), ''), '[]') AS metadata__author
+      CASE
+        WHEN CAST(GET_JSON_OBJECT(metadata, '$.author') AS STRING) = '[]'
+        THEN NULL
+        ELSE NULLIF(GET_JSON_OBJECT(metadata, '$.author'), '')
+      END AS metadata__author
     FROM events
     {% else %}
     SELECT
       *,
-      NULLIF(NULLIF(metadata ->> '$.author', ''), '[]') AS metadata__author
+      CASE
+        WHEN CAST(metadata -> '$.author' AS TEXT) = '[]'
+        THEN NULL
+        ELSE NULLIF(metadata ->> '$.author', '')
+      END AS metadata__author
     FROM events
     {% endif %}
 ),

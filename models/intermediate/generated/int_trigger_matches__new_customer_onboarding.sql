@@ -16,16 +16,40 @@ event_values as (
     {% if target.type == 'spark' %}
     SELECT
       *,
-      NULLIF(NULLIF(GET_JSON_OBJECT(metadata, '$.author'), ''), '[]') AS metadata__author,
-      NULLIF(NULLIF(GET_JSON_OBJECT(metadata, '$.first_contact'), ''), '[]') AS metadata__first_contact,
-      NULLIF(NULLIF(GET_JSON_OBJECT(metadata, '$.rating'), ''), '[]') AS metadata__rating
+      CASE
+        WHEN CAST(GET_JSON_OBJECT(metadata, '$.author') AS STRING) = '[]'
+        THEN NULL
+        ELSE NULLIF(GET_JSON_OBJECT(metadata, '$.author'), '')
+      END AS metadata__author,
+      CASE
+        WHEN CAST(GET_JSON_OBJECT(metadata, '$.first_contact') AS STRING) = '[]'
+        THEN NULL
+        ELSE NULLIF(GET_JSON_OBJECT(metadata, '$.first_contact'), '')
+      END AS metadata__first_contact,
+      CASE
+        WHEN CAST(GET_JSON_OBJECT(metadata, '$.rating') AS STRING) = '[]'
+        THEN NULL
+        ELSE NULLIF(GET_JSON_OBJECT(metadata, '$.rating'), '')
+      END AS metadata__rating
     FROM events
     {% else %}
     SELECT
       *,
-      NULLIF(NULLIF(metadata ->> '$.author', ''), '[]') AS metadata__author,
-      NULLIF(NULLIF(metadata ->> '$.first_contact', ''), '[]') AS metadata__first_contact,
-      NULLIF(NULLIF(metadata ->> '$.rating', ''), '[]') AS metadata__rating
+      CASE
+        WHEN CAST(metadata -> '$.author' AS TEXT) = '[]'
+        THEN NULL
+        ELSE NULLIF(metadata ->> '$.author', '')
+      END AS metadata__author,
+      CASE
+        WHEN CAST(metadata -> '$.first_contact' AS TEXT) = '[]'
+        THEN NULL
+        ELSE NULLIF(metadata ->> '$.first_contact', '')
+      END AS metadata__first_contact,
+      CASE
+        WHEN CAST(metadata -> '$.rating' AS TEXT) = '[]'
+        THEN NULL
+        ELSE NULLIF(metadata ->> '$.rating', '')
+      END AS metadata__rating
     FROM events
     {% endif %}
 ),

@@ -16,16 +16,40 @@ event_values as (
     {% if target.type == 'spark' %}
     SELECT
       *,
-      NULLIF(NULLIF(GET_JSON_OBJECT(metadata, '$.purpose'), ''), '[]') AS metadata__purpose,
-      NULLIF(NULLIF(GET_JSON_OBJECT(metadata, '$.tag'), ''), '[]') AS metadata__tag,
-      NULLIF(NULLIF(GET_JSON_OBJECT(metadata, '$.template'), ''), '[]') AS metadata__template
+      CASE
+        WHEN CAST(GET_JSON_OBJECT(metadata, '$.purpose') AS STRING) = '[]'
+        THEN NULL
+        ELSE NULLIF(GET_JSON_OBJECT(metadata, '$.purpose'), '')
+      END AS metadata__purpose,
+      CASE
+        WHEN CAST(GET_JSON_OBJECT(metadata, '$.tag') AS STRING) = '[]'
+        THEN NULL
+        ELSE NULLIF(GET_JSON_OBJECT(metadata, '$.tag'), '')
+      END AS metadata__tag,
+      CASE
+        WHEN CAST(GET_JSON_OBJECT(metadata, '$.template') AS STRING) = '[]'
+        THEN NULL
+        ELSE NULLIF(GET_JSON_OBJECT(metadata, '$.template'), '')
+      END AS metadata__template
     FROM events
     {% else %}
     SELECT
       *,
-      NULLIF(NULLIF(metadata ->> '$.purpose', ''), '[]') AS metadata__purpose,
-      NULLIF(NULLIF(metadata ->> '$.tag', ''), '[]') AS metadata__tag,
-      NULLIF(NULLIF(metadata ->> '$.template', ''), '[]') AS metadata__template
+      CASE
+        WHEN CAST(metadata -> '$.purpose' AS TEXT) = '[]'
+        THEN NULL
+        ELSE NULLIF(metadata ->> '$.purpose', '')
+      END AS metadata__purpose,
+      CASE
+        WHEN CAST(metadata -> '$.tag' AS TEXT) = '[]'
+        THEN NULL
+        ELSE NULLIF(metadata ->> '$.tag', '')
+      END AS metadata__tag,
+      CASE
+        WHEN CAST(metadata -> '$.template' AS TEXT) = '[]'
+        THEN NULL
+        ELSE NULLIF(metadata ->> '$.template', '')
+      END AS metadata__template
     FROM events
     {% endif %}
 ),
