@@ -31,8 +31,10 @@ test: $(STAMP) compile-check chromium-installed
 chromium-installed:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
+# Benchmarks (docs/performance.md): figures, not tests. Generates 1M and 10M events under bench/data/.
 bench: $(STAMP)
-	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/run_bench.py engine --events 1000000 10000000
+	$(BIN)/python bench/run_bench.py nightly --conversations 100000
 
 clean:
 	rm -rf target dbt_packages logs
