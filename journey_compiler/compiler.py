@@ -13,7 +13,13 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from journey_compiler.conditions import field_expression, metadata_column, metadata_fields, trigger_expression
+from journey_compiler.conditions import (
+    field_expression,
+    for_dialect,
+    metadata_column,
+    metadata_fields,
+    trigger_expression,
+)
 from journey_compiler.template import Template
 
 GENERATED_DIR = Path("models") / "intermediate" / "generated"
@@ -339,10 +345,10 @@ def _values_select(columns: dict[str, str], rows: list[list[object]]) -> exp.Sel
 def _dialect_sql(expression: exp.Expression, dialect: str) -> str:
     """The expression in `dialect`; where another warehouse's SQL differs (TARGET_DIALECTS),
     a jinja `if target.type` choosing between the renderings (docs/warehouses.md)."""
-    default = expression.sql(dialect=dialect, pretty=True)
+    default = for_dialect(expression, dialect).sql(dialect=dialect, pretty=True)
     branches = []
     for target_type, other in TARGET_DIALECTS.items():
-        text = expression.sql(dialect=other, pretty=True)
+        text = for_dialect(expression, other).sql(dialect=other, pretty=True)
         if other != dialect and text != default:
             keyword = "elif" if branches else "if"
             branches.append(f"{{% {keyword} target.type == '{target_type}' %}}\n{text}")

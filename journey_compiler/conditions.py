@@ -50,7 +50,27 @@ def condition_expression(node: ConditionNode, extracted: bool = False) -> exp.Ex
 
 
 def condition_sql(node: ConditionNode, dialect: str = "duckdb") -> str:
-    return condition_expression(node).sql(dialect=dialect)
+    return for_dialect(condition_expression(node), dialect).sql(dialect=dialect)
+
+
+def for_dialect(expression: exp.Expression, dialect: str) -> exp.Expression:
+    """The expression with what sqlglot would write wrongly for `dialect` rewritten.
+
+    Spark: sqlglot writes JSONExtract (a value's JSON form) as get_json_object, which gives a
+    string without its quotes, so the string "[]" would pass for the empty list; Spark 4's
+    VARIANT functions give the JSON form (docs/warehouses.md).
+    """
+    if dialect != "spark":
+        return expression
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.JSONExtract):
+            value = exp.Anonymous(this="TRY_PARSE_JSON", expressions=[node.this])
+            return exp.Anonymous(this="TO_JSON", expressions=[
+                exp.Anonymous(this="VARIANT_GET", expressions=[value, node.expression])])
+        return node
+
+    return expression.transform(rewrite)
 
 
 def metadata_column(field: str) -> str:

@@ -17,7 +17,7 @@ event_values as (
     SELECT
       *,
       CASE
-        WHEN CAST(GET_JSON_OBJECT(metadata, '$.author') AS STRING) = '[]'
+        WHEN CAST(TO_JSON(VARIANT_GET(TRY_PARSE_JSON(metadata), '$.author')) AS STRING) = '[]'
         THEN NULL
         ELSE NULLIF(GET_JSON_OBJECT(metadata, '$.author'), '')
       END AS metadata__author

@@ -17,17 +17,17 @@ event_values as (
     SELECT
       *,
       CASE
-        WHEN CAST(GET_JSON_OBJECT(metadata, '$.author') AS STRING) = '[]'
+        WHEN CAST(TO_JSON(VARIANT_GET(TRY_PARSE_JSON(metadata), '$.author')) AS STRING) = '[]'
         THEN NULL
         ELSE NULLIF(GET_JSON_OBJECT(metadata, '$.author'), '')
       END AS metadata__author,
       CASE
-        WHEN CAST(GET_JSON_OBJECT(metadata, '$.first_contact') AS STRING) = '[]'
+        WHEN CAST(TO_JSON(VARIANT_GET(TRY_PARSE_JSON(metadata), '$.first_contact')) AS STRING) = '[]'
         THEN NULL
         ELSE NULLIF(GET_JSON_OBJECT(metadata, '$.first_contact'), '')
       END AS metadata__first_contact,
       CASE
-        WHEN CAST(GET_JSON_OBJECT(metadata, '$.rating') AS STRING) = '[]'
+        WHEN CAST(TO_JSON(VARIANT_GET(TRY_PARSE_JSON(metadata), '$.rating')) AS STRING) = '[]'
         THEN NULL
         ELSE NULLIF(GET_JSON_OBJECT(metadata, '$.rating'), '')
       END AS metadata__rating

@@ -17,17 +17,17 @@ event_values as (
     SELECT
       *,
       CASE
-        WHEN CAST(GET_JSON_OBJECT(metadata, '$.purpose') AS STRING) = '[]'
+        WHEN CAST(TO_JSON(VARIANT_GET(TRY_PARSE_JSON(metadata), '$.purpose')) AS STRING) = '[]'
         THEN NULL
         ELSE NULLIF(GET_JSON_OBJECT(metadata, '$.purpose'), '')
       END AS metadata__purpose,
       CASE
-        WHEN CAST(GET_JSON_OBJECT(metadata, '$.tag') AS STRING) = '[]'
+        WHEN CAST(TO_JSON(VARIANT_GET(TRY_PARSE_JSON(metadata), '$.tag')) AS STRING) = '[]'
         THEN NULL
         ELSE NULLIF(GET_JSON_OBJECT(metadata, '$.tag'), '')
       END AS metadata__tag,
       CASE
-        WHEN CAST(GET_JSON_OBJECT(metadata, '$.template') AS STRING) = '[]'
+        WHEN CAST(TO_JSON(VARIANT_GET(TRY_PARSE_JSON(metadata), '$.template')) AS STRING) = '[]'
         THEN NULL
         ELSE NULLIF(GET_JSON_OBJECT(metadata, '$.template'), '')
       END AS metadata__template
