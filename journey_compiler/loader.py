@@ -76,6 +76,22 @@ def parse_template(
     text: str, display_path: Path, event_types: set[str]
 ) -> tuple[Template | None, list[TemplateError]]:
     """Parse and validate one template's text; returns the template or its errors."""
+    document, errors = load_yaml_mapping(
+        text, display_path, "a template is a YAML mapping (name:, title:, start:, end:, ...)"
+    )
+    if document is None:
+        return None, errors
+    try:
+        return Template.model_validate(_plain(document), context={"event_types": event_types}), []
+    except ValidationError as failure:
+        return None, [_locate(error, document, display_path) for error in failure.errors()]
+
+
+def load_yaml_mapping(
+    text: str, display_path: Path, not_a_mapping: str
+) -> tuple[CommentedMap | None, list[TemplateError]]:
+    """Round-trip YAML (positions kept), or a positioned syntax error; `not_a_mapping` is the
+    message when the document is not a mapping."""
     try:
         document = YAML(typ="rt").load(text)
     except MarkedYAMLError as error:
@@ -84,13 +100,8 @@ def parse_template(
         problem = error.problem or error.context or "invalid YAML"
         return None, [TemplateError(display_path, line, column, "", f"YAML syntax error: {problem}; fix the syntax")]
     if not isinstance(document, CommentedMap):
-        return None, [
-            TemplateError(display_path, 1, 1, "", "a template is a YAML mapping (name:, title:, start:, end:, ...)")
-        ]
-    try:
-        return Template.model_validate(_plain(document), context={"event_types": event_types}), []
-    except ValidationError as failure:
-        return None, [_locate(error, document, display_path) for error in failure.errors()]
+        return None, [TemplateError(display_path, 1, 1, "", not_a_mapping)]
+    return document, []
 
 
 def _plain(node: Any) -> Any:

@@ -44,15 +44,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from journey_compiler.catalog import closest_event_type, load_catalog
 from journey_compiler.loader import (
     TemplateError,
     TemplateValidationFailed,
     _message,
+    load_yaml_mapping,
     _path_text,
     _plain,
     _position,
@@ -467,21 +466,13 @@ def parse_mapping(
     text: str, display_path: Path, event_types: set[str] | None
 ) -> tuple[LoadedMapping | None, list[TemplateError]]:
     """Parse and validate one mapping's text; returns the mapping or its errors."""
-    try:
-        document = YAML(typ="rt").load(text)
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = error.problem or error.context or "invalid YAML"
-        return None, [TemplateError(display_path, line, column, "", f"YAML syntax error: {problem}; fix the syntax")]
-    if not isinstance(document, CommentedMap):
-        return None, [
-            TemplateError(
-                display_path, 1, 1, "",
-                "a mapping file is a YAML mapping (conversation_id:, event_id:, timestamp:, activity:, "
-                "activities:, ...); see examples/helpdesk/mapping.yml",
-            )
-        ]
+    document, errors = load_yaml_mapping(
+        text, display_path,
+        "a mapping file is a YAML mapping (conversation_id:, event_id:, timestamp:, activity:, "
+        "activities:, ...); see examples/helpdesk/mapping.yml",
+    )
+    if document is None:
+        return None, errors
     try:
         mapping = Mapping.model_validate(_plain(document), context={"event_types": event_types})
     except ValidationError as failure:
