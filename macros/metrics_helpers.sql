@@ -34,6 +34,11 @@
     cast(({{ utc_timestamp }} at time zone 'UTC') at time zone {{ metrics_reporting_time_zone() }} as date)
 {%- endmacro %}
 
+{#- Spark: from_utc_timestamp gives the wall-clock time in the zone (session time zone UTC). -#}
+{% macro spark__metrics_local_date(utc_timestamp) -%}
+    to_date(from_utc_timestamp({{ utc_timestamp }}, {{ metrics_reporting_time_zone() }}))
+{%- endmacro %}
+
 
 {#- The UTC instant (timestamp without time zone) at which a local date of the reporting
     time zone ends, i.e. the next local midnight. -#}
@@ -49,6 +54,10 @@
     ((cast({{ local_date }} as timestamp) + interval 1 day) at time zone {{ metrics_reporting_time_zone() }}) at time zone 'UTC'
 {%- endmacro %}
 
+{% macro spark__metrics_local_day_end(local_date) -%}
+    to_utc_timestamp(cast(date_add({{ local_date }}, 1) as timestamp), {{ metrics_reporting_time_zone() }})
+{%- endmacro %}
+
 
 {#- The type of the marts' measures: an 8-byte float. dbt.type_float() is a 4-byte REAL on
     DuckDB, too coarse for seconds and shares. -#}
@@ -61,5 +70,10 @@
 {%- endmacro %}
 
 {% macro duckdb__metrics_type_double() -%}
+    double
+{%- endmacro %}
+
+{#- dbt.type_float() is a 4-byte FLOAT on Spark too. -#}
+{% macro spark__metrics_type_double() -%}
     double
 {%- endmacro %}

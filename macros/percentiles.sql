@@ -15,3 +15,8 @@
 {% macro duckdb__percentile_cont(expr, p) -%}
     quantile_cont({{ expr }}, {{ p }})
 {%- endmacro %}
+
+{#- Spark's percentile is exact and interpolates the same way. -#}
+{% macro spark__percentile_cont(expr, p) -%}
+    percentile({{ expr }}, {{ p }})
+{%- endmacro %}

@@ -12,6 +12,13 @@
     (try_cast({{ text }} as timestamptz) at time zone 'UTC')
 {%- endmacro %}
 
+{#- Spark's cast reads an offset or zone when there is one, else the session time zone (UTC,
+    profiles.yml); it also takes '2026' or '2026-03' as timestamps, which DuckDB rejects,
+    so a full date is required first. A failed cast is NULL (dbt-spark turns ANSI mode off). -#}
+{% macro spark__parse_utc_timestamp(text) -%}
+    case when {{ text }} rlike '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}' then cast({{ text }} as timestamp) end
+{%- endmacro %}
+
 
 {#- Seconds from one timestamp to another, with sub-second precision. -#}
 {% macro seconds_between(start_at, end_at) -%}
@@ -26,6 +33,10 @@
     (epoch_us({{ end_at }}) - epoch_us({{ start_at }})) / 1000000.0
 {%- endmacro %}
 
+{% macro spark__seconds_between(start_at, end_at) -%}
+    (cast(unix_micros({{ end_at }}) - unix_micros({{ start_at }}) as double) / 1000000)
+{%- endmacro %}
+
 
 {#- A timestamp plus a (possibly fractional) number of hours, to the microsecond. -#}
 {% macro add_hours(timestamp, hours) -%}
@@ -38,4 +49,8 @@
 
 {% macro duckdb__add_hours(timestamp, hours) -%}
     ({{ timestamp }} + to_microseconds(cast(round({{ hours }} * 3600000000) as bigint)))
+{%- endmacro %}
+
+{% macro spark__add_hours(timestamp, hours) -%}
+    timestamp_micros(unix_micros({{ timestamp }}) + cast(round({{ hours }} * 3600000000) as bigint))
 {%- endmacro %}

@@ -49,10 +49,11 @@ final as (
         starts.template_name,
         definitions.template_version,
         starts.conversation_id,
-        row_number() over (
+        -- row_number() is an int on Spark, a bigint on DuckDB
+        cast(row_number() over (
             partition by starts.template_name, starts.conversation_id
             order by starts.start_seq
-        ) as journey_number,
+        ) as {{ dbt.type_bigint() }}) as journey_number,
 
         -- start
         starts.start_event_id,

@@ -20,8 +20,9 @@ definitions as (
 
 ),
 
--- one row per template, conversation and event that can start or close a journey
-stream as (
+-- one row per template, conversation and event that can start or close a journey (not named
+-- `stream`: a keyword in Spark 4)
+event_stream as (
 
     select
         template_name,
@@ -41,13 +42,13 @@ stream as (
 next_end as (
 
     select
-        stream.*,
+        event_stream.*,
         min(case when end_index is not null then event_seq end) over (
             partition by template_name, conversation_id
             order by event_seq
             rows between 1 following and unbounded following
         ) as next_end_seq
-    from stream
+    from event_stream
 
 ),
 
@@ -72,7 +73,7 @@ candidates as (
     from next_end as candidate
     inner join definitions
         on candidate.template_name = definitions.template_name
-    left join stream as closing
+    left join event_stream as closing
         on candidate.template_name = closing.template_name
         and candidate.conversation_id = closing.conversation_id
         and candidate.next_end_seq = closing.event_seq
