@@ -96,13 +96,17 @@ def run(
     strict: Annotated[
         bool, typer.Option("--strict", help="Stop before loading anything when an input check fails.")
     ] = False,
+    target: Annotated[
+        Optional[str],
+        typer.Option("--target", help="profiles.yml target (default duckdb); spark loads into and builds on Spark."),
+    ] = None,
 ) -> None:
     """Check and load event files into the raw table, build every model with dbt, check the outputs, print a summary."""
     if mapping is not None:
         imported_dir = Path(project_dir) / "target" / "imported"
         imported_dir.mkdir(parents=True, exist_ok=True)
         events = [_import(mapping, source, imported_dir / f"{_stem(source)}.jsonl", project_dir) for source in events]
-    build(project_dir, database, events, as_of, full_refresh, strict=strict)
+    build(project_dir, database, events, as_of, full_refresh, strict=strict, target=target)
 
 
 @app.command()
@@ -201,7 +205,7 @@ def import_command(
 
 def build(
     project_dir: Path, database: Path | None, events: list[Path], as_of: str | None, full_refresh: bool,
-    strict: bool = False,
+    strict: bool = False, target: str | None = None,
 ) -> Path:
     templates = _templates_or_exit(project_dir)
     stale = compiler.stale_files(project_dir, compiler.generate(templates))
@@ -214,6 +218,12 @@ def build(
         if strict and not checked.ok:
             errors.print("[red]--strict: input checks failed; nothing was loaded.[/red]")
             raise typer.Exit(1)
+    if target not in (None, "duckdb"):
+        # another warehouse (docs/warehouses.md): the summary and output checks read DuckDB
+        from journey_compiler import spark_ingest
+
+        spark_ingest.run_on_spark(project_dir, events, as_of, full_refresh, target, console, _dbt_build_with_progress)
+        return database
     report = ingest.load_event_files(database, events)
     for file_load in report.files:
         note = " (already loaded; skipped)" if file_load.skipped_as_already_loaded else ""
