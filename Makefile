@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,spark]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,13 +23,18 @@ compile-check: $(STAMP)
 	$(BIN)/journeys validate
 	$(BIN)/journeys compile --check
 
-test: $(STAMP) compile-check chromium-installed
-	$(BIN)/pytest -n 2 tests
+test: $(STAMP) compile-check chromium-installed java-installed
+	$(BIN)/pytest -n 2 --dist loadgroup tests
 
 # The report's browser test (tests/test_report.py) renders the HTML in Debian's headless Chromium.
 .PHONY: chromium-installed
 chromium-installed:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+# The Spark tests (tests/test_spark.py, docs/warehouses.md) run a local Spark 4 session: Java 17.
+.PHONY: java-installed
+java-installed:
+	command -v java >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y openjdk-17-jre-headless)
 
 # Benchmarks (docs/performance.md): figures, not tests. Generates 1M and 10M events under bench/data/.
 bench: $(STAMP)
