@@ -133,6 +133,7 @@ def run_on_spark(project_dir: Path, events: list[Path], as_of: str | None, full_
     # the warehouse folder belongs to the project, wherever the command runs from
     os.environ.setdefault("JOURNEYS_SPARK_WAREHOUSE", str(project_dir / "target" / "spark-warehouse"))
     spark = spark_session(project_dir, target)
+    spark.sparkContext.setLogLevel("ERROR")  # dbt-spark re-applies the settings per statement: one WARN each
     report = load_event_files(spark, events)
     for file_load in report.files:
         note = " (already loaded; skipped)" if file_load.skipped_as_already_loaded else ""
