@@ -41,7 +41,10 @@ def target_settings(project_dir: Path, target: str) -> dict[str, Any]:
 
     set_invocation_context(os.environ)  # what env_var() reads, as a dbt invocation sets it
     raw = read_profile(str(Path(project_dir).resolve()))
-    output = raw[PROFILE]["outputs"][target]
+    outputs = raw[PROFILE]["outputs"]
+    if target not in outputs:
+        raise ValueError(f"profiles.yml has no target {target!r}; it has {', '.join(sorted(outputs))}")
+    output = outputs[target]
     return ProfileRenderer({}).render_data(output)
 
 
@@ -132,7 +135,11 @@ def run_on_spark(project_dir: Path, events: list[Path], as_of: str | None, full_
     project_dir = Path(project_dir).resolve()
     # the warehouse folder belongs to the project, wherever the command runs from
     os.environ.setdefault("JOURNEYS_SPARK_WAREHOUSE", str(project_dir / "target" / "spark-warehouse"))
-    spark = spark_session(project_dir, target)
+    try:
+        spark = spark_session(project_dir, target)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise SystemExit(2) from error
     spark.sparkContext.setLogLevel("ERROR")  # dbt-spark re-applies the settings per statement: one WARN each
     report = load_event_files(spark, events)
     for file_load in report.files:
