@@ -20,7 +20,7 @@
 
 Marked `spark`: `pytest -m "not spark"` skips them. They need pyspark and Java 17
 (`pip install -e '.[spark]'`, which `make install` does); without them they are skipped, except
-under CI, where they fail. One Spark session serves the whole module (its start takes ~20 s).
+under CI, where they fail. One Spark session serves them all (its start takes ~20 s).
 """
 
 from __future__ import annotations
@@ -90,10 +90,11 @@ def _env(**values: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def spark(tmp_path_factory):
-    """The module's Spark session, with the `spark` target's settings and a throw-away
-    warehouse; dbt-spark's session method finds it running."""
+    """The Spark session of this test process (one per xdist worker: a stopped session's
+    successor would pay the start again), with the `spark` target's settings and a
+    throw-away warehouse; dbt-spark's session method finds it running."""
     _spark_or_skip()
     from journey_compiler import spark_ingest
 
