@@ -31,7 +31,8 @@ DATA = ROOT / "bench" / "data"
 ENGINE_SELECT = ("+journeys", "+journey_milestones")
 ENGINE_EXCLUDE = ("+stg_events", "int_template_definitions", "int_template_steps", "resource_type:seed")
 ENGINE_AND_STAGING = {
-    "stg_refresh_conversations", "stg_events__validated", "stg_events", "int_template_definitions",
+    "stg_refresh_conversations", "int_refresh_conversations", "stg_events__validated", "stg_events",
+    "int_template_definitions",
     "int_template_steps", "int_journey_candidates", "int_journey_starts", "int_journey_milestone_hits",
     "journeys", "journey_milestones",
 }
@@ -196,7 +197,7 @@ def run_phase(name: str, database: Path, full_refresh: bool) -> None:
     elif name == "build":
         result = runner.run_dbt("build", runner.BuildOptions(**{**options.__dict__, "exclude": ("resource_type:test", "resource_type:unit_test")}))
         details["sql_seconds"] = sum(r.execution_time for r in result.result.results)
-        details["slowest"] = sorted(((round(r.execution_time, 2), r.node.name) for r in result.result.results), reverse=True)[:6]
+        details["slowest"] = sorted(((round(r.execution_time, 2), r.node.name) for r in result.result.results), reverse=True)[:12]
         details["marts_seconds"] = sum(
             r.execution_time for r in result.result.results
             if r.node.resource_type == "model" and r.node.name not in ENGINE_AND_STAGING
@@ -249,7 +250,7 @@ def bench_nightly(conversations: int) -> None:
     inc_seconds, inc_gib, inc_details = timed_phase("build", incremental)
     import duckdb
     with duckdb.connect(str(incremental), read_only=True) as connection:
-        refreshed = connection.execute("select count(*) from main.stg_refresh_conversations").fetchone()[0]
+        refreshed = connection.execute("select count(*) from main.int_refresh_conversations").fetchone()[0]
         total_conversations = connection.execute("select count(distinct conversation_id) from main.stg_events").fetchone()[0]
     full = folder / "full.duckdb"
     load_raw(full, [(path, f"cast(ingested_at as varchar) < '{last_day}'"), (path, f"cast(ingested_at as varchar) >= '{last_day}'")])

@@ -37,7 +37,7 @@ TARGET_DIALECTS = {"spark": "spark"}
 INCREMENTAL_CONFIG = (
     "{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',\n"
     "          pre_hook=\"{{ journeys_delete_refreshed() }}\") }}\n"
-    "-- depends_on: {{ ref('stg_refresh_conversations') }}\n"
+    "-- depends_on: {{ ref('int_refresh_conversations') }}\n"
 )
 
 

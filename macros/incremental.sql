@@ -11,10 +11,23 @@
 {%- endmacro %}
 
 
+{#- The refresh set a model reads: staging rebuilds the conversations with new raw rows
+    (stg_refresh_conversations); everything after staging also rebuilds those whose journeys
+    change because the as-of time moved (int_refresh_conversations). Each model names the one
+    it reads in a `-- depends_on:` comment. -#}
+{% macro journeys_refresh_set() -%}
+    {%- if 'staging' in model.fqn -%}
+        {{ return(ref('stg_refresh_conversations')) }}
+    {%- else -%}
+        {{ return(ref('int_refresh_conversations')) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- ` and <column> in (refresh set)` on incremental runs; nothing on full builds. -#}
 {% macro journeys_refresh_filter(column, keyword='and') -%}
     {%- if is_incremental() -%}
-        {{ keyword }} {{ column }} in (select conversation_id from {{ ref('stg_refresh_conversations') }})
+        {{ keyword }} {{ column }} in (select conversation_id from {{ journeys_refresh_set() }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -27,7 +40,7 @@
 {% macro default__journeys_delete_refreshed(column='conversation_id') -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where coalesce({{ column }}, '') in (select conversation_id from {{ ref('stg_refresh_conversations') }})
+        where coalesce({{ column }}, '') in (select conversation_id from {{ journeys_refresh_set() }})
     {%- else -%}
         select 1
     {%- endif -%}
@@ -40,28 +53,55 @@
 {%- endmacro %}
 
 {% macro default__journeys_record_run(results) -%}
-    {%- if not execute -%}{{ return('') }}{%- endif -%}
-    {%- set models = results | selectattr('node.resource_type', 'equalto', 'model') | list -%}
-    {%- set failed = models | selectattr('status', 'in', ['error', 'runtime error', 'skipped']) | list -%}
-    {#- a run that left out an engine model (--select) has not caught up: don't record it -#}
-    {%- set built = models | map(attribute='node.name') | list -%}
-    {%- if 'journeys' not in built or 'journey_milestones' not in built -%}{{ return('') }}{%- endif -%}
-    {%- set validated = adapter.get_relation(database=target.database, schema=target.schema, identifier='stg_events__validated') -%}
-    {%- set definitions = adapter.get_relation(database=target.database, schema=target.schema, identifier='int_template_definitions') -%}
-    {%- if failed or validated is none or definitions is none -%}{{ return('') }}{%- endif -%}
+    {%- set relations = journeys_run_record_inputs(results) -%}
+    {%- if relations is none -%}{{ return('') }}{%- endif -%}
     {%- set manifest = journeys_manifest_relation() -%}
     create table if not exists {{ manifest }} (
         recorded_at {{ dbt.type_timestamp() }},
         loaded_until {{ dbt.type_timestamp() }},
         template_fingerprint {{ dbt.type_string() }},
-        as_of_setting {{ dbt.type_string() }}
+        as_of_setting {{ dbt.type_string() }},
+        as_of_at {{ dbt.type_timestamp() }}
     );
-    insert into {{ manifest }}
+    {#- manifests written before the as-of time was recorded -#}
+    alter table {{ manifest }} add column if not exists as_of_at {{ dbt.type_timestamp() }};
+    insert into {{ manifest }} (recorded_at, loaded_until, template_fingerprint, as_of_setting, as_of_at)
+    {{ journeys_run_record_row(relations) }};
+{%- endmacro %}
+
+
+{#- The validated, accepted events and definitions relations when `results` is a run worth
+    recording (no model failed, and both journey tables were built: a --select of part of
+    the graph has not caught up); none otherwise. -#}
+{% macro journeys_run_record_inputs(results) -%}
+    {%- if not execute -%}{{ return(none) }}{%- endif -%}
+    {%- set models = results | selectattr('node.resource_type', 'equalto', 'model') | list -%}
+    {%- set failed = models | selectattr('status', 'in', ['error', 'runtime error', 'skipped']) | list -%}
+    {%- set built = models | map(attribute='node.name') | list -%}
+    {%- if failed or 'journeys' not in built or 'journey_milestones' not in built -%}{{ return(none) }}{%- endif -%}
+    {%- set relations = {} -%}
+    {%- for name in ['stg_events__validated', 'stg_events', 'int_template_definitions'] -%}
+        {%- set relation = adapter.get_relation(database=target.database, schema=target.schema, identifier=name) -%}
+        {%- if relation is none -%}{{ return(none) }}{%- endif -%}
+        {%- do relations.update({name: relation}) -%}
+    {%- endfor -%}
+    {{ return(relations) }}
+{%- endmacro %}
+
+
+{#- The manifest row of a completed run: what it loaded, the templates, the as-of time. -#}
+{% macro journeys_run_record_row(relations) -%}
+    {%- set as_of_setting = var("journeys_as_of", "") | replace("'", "") -%}
     select
         {{ dbt.current_timestamp() }},
-        (select max(loaded_at) from {{ validated }}),
-        (select {{ journeys_template_fingerprint() }} from {{ definitions }}),
-        '{{ var("journeys_as_of", "") | replace("'", "") }}';
+        (select max(loaded_at) from {{ relations['stg_events__validated'] }}),
+        (select {{ journeys_template_fingerprint() }} from {{ relations['int_template_definitions'] }}),
+        '{{ as_of_setting }}',
+        {% if as_of_setting -%}
+        cast('{{ as_of_setting }}' as {{ dbt.type_timestamp() }})
+        {%- else -%}
+        (select max(occurred_at) from {{ relations['stg_events'] }})
+        {%- endif %}
 {%- endmacro %}
 
 
@@ -98,7 +138,7 @@
         {%- call statement('journeys_keep') -%}
             create table {{ kept }} using parquet as
             select * from {{ this }}
-            where coalesce({{ column }}, '') not in (select conversation_id from {{ ref('stg_refresh_conversations') }})
+            where coalesce({{ column }}, '') not in (select conversation_id from {{ journeys_refresh_set() }})
         {%- endcall -%}
         {%- do run_query('alter table ' ~ this ~ ' rename to ' ~ previous) -%}
         {%- do run_query('alter table ' ~ kept ~ ' rename to ' ~ this) -%}
@@ -110,25 +150,15 @@
 
 {#- The same record, one statement at a time. -#}
 {% macro spark__journeys_record_run(results) -%}
-    {%- if not execute -%}{{ return('') }}{%- endif -%}
-    {%- set models = results | selectattr('node.resource_type', 'equalto', 'model') | list -%}
-    {%- set failed = models | selectattr('status', 'in', ['error', 'runtime error', 'skipped']) | list -%}
-    {%- set built = models | map(attribute='node.name') | list -%}
-    {%- if 'journeys' not in built or 'journey_milestones' not in built -%}{{ return('') }}{%- endif -%}
-    {%- set validated = adapter.get_relation(database=target.database, schema=target.schema, identifier='stg_events__validated') -%}
-    {%- set definitions = adapter.get_relation(database=target.database, schema=target.schema, identifier='int_template_definitions') -%}
-    {%- if failed or validated is none or definitions is none -%}{{ return('') }}{%- endif -%}
+    {%- set relations = journeys_run_record_inputs(results) -%}
+    {%- if relations is none -%}{{ return('') }}{%- endif -%}
     {#- Spark has no database level above the schema (target.database is undefined there) -#}
     {%- set manifest = api.Relation.create(schema=target.schema, identifier='journeys_run_manifest') -%}
     {%- do run_query(
         'create table if not exists ' ~ manifest ~ ' (recorded_at timestamp, loaded_until timestamp,'
-        ~ ' template_fingerprint string, as_of_setting string) using parquet') -%}
+        ~ ' template_fingerprint string, as_of_setting string, as_of_at timestamp) using parquet') -%}
     insert into {{ manifest }}
-    select
-        {{ dbt.current_timestamp() }},
-        (select max(loaded_at) from {{ validated }}),
-        (select {{ journeys_template_fingerprint() }} from {{ definitions }}),
-        '{{ var("journeys_as_of", "") | replace("'", "") }}'
+    {{ journeys_run_record_row(relations) }}
 {%- endmacro %}
 
 

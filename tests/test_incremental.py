@@ -26,7 +26,7 @@ from journey_compiler.loader import load_templates
 from tests.harness import make_project
 
 # bookkeeping tables that differ by construction, and lineage columns that name the load
-NOT_COMPARED_TABLES = {"journeys_run_manifest", "stg_refresh_conversations"}
+NOT_COMPARED_TABLES = {"journeys_run_manifest", "stg_refresh_conversations", "int_refresh_conversations"}
 LINEAGE_COLUMNS = {"load_id", "loaded_at", "source_file"}
 
 TEMPLATES = [
@@ -74,6 +74,18 @@ def daily_batches() -> list[list[dict]]:
         "event_id": "quiet-1", "conversation_id": "quiet", "event_type": "message.received",
         "occurred_at": "2026-09-02T12:00:00Z", "ingested_at": "2026-09-02T12:00:01Z",
     })
+    # a completed onboarding, then a second start candidate (not a journey: no re-entry) that
+    # stays open and times out on the last night, while its conversation receives nothing
+    for number, (event_type, minute, metadata) in enumerate([
+        ("conversation.created", 0, {"first_contact": True}),
+        ("csat.rating", 30, {"rating": 5}),
+        ("conversation.created", 59, {"first_contact": True}),
+    ]):
+        batches[0].append({
+            "event_id": f"quiet-onboarding-{number}", "conversation_id": "quiet-onboarding",
+            "event_type": event_type, "occurred_at": f"2026-09-01T03:{minute:02d}:00Z",
+            "ingested_at": "2026-09-01T04:00:00Z", "metadata": metadata,
+        })
     return batches
 
 
@@ -141,6 +153,14 @@ def edit_template(project: Path) -> None:
     compiler.write(project, compiler.generate([item.template for item in load_templates(project)]))
 
 
+def candidate_statuses(database: Path, conversation: str) -> list[str]:
+    with duckdb.connect(str(database)) as connection:
+        return [row[0] for row in connection.execute(
+            "select status from int_journey_candidates where conversation_id = ? order by start_seq",
+            [conversation],
+        ).fetchall()]
+
+
 def journey_status(database: Path, conversation: str) -> list[str]:
     with duckdb.connect(str(database)) as connection:
         return [row[0] for row in connection.execute(
@@ -164,7 +184,10 @@ def test_every_nightly_batch_equals_a_full_refresh(tmp_path):
         assert {t: n for t, n in differences.items() if n} == {}, f"after batch {number}"
         if number == 0:
             assert journey_status(incremental, "quiet") == ["open"]
+        if number == 2:
+            assert candidate_statuses(incremental, "quiet-onboarding") == ["completed", "open"]
     assert journey_status(incremental, "quiet") == ["timed_out"]
+    assert candidate_statuses(incremental, "quiet-onboarding") == ["completed", "timed_out"]
 
     # the same night again: nothing changes
     before = tmp_path / "before.duckdb"

@@ -1,6 +1,6 @@
 -- One row per journey and milestone of its template, reached or not (contract 4).
 
--- depends_on: {{ ref('stg_refresh_conversations') }}
+-- depends_on: {{ ref('int_refresh_conversations') }}
 
 with starts as (
 

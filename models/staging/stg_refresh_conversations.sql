@@ -1,11 +1,10 @@
--- The conversations this run recomputes (docs/incremental.md), as trimmed ids ('' stands for
--- rows without a conversation id). Everything on the first run, after a template was added,
--- edited or removed, or when the as-of setting changed; otherwise the conversations with raw
--- rows loaded since the last completed run, those sharing an event_id with such rows, and
--- those with an open journey that has a deadline.
+-- The conversations whose events this run re-stages (docs/incremental.md), as trimmed ids
+-- ('' stands for rows without a conversation id). Everything on the first run, after a
+-- template was added, edited or removed, or when the as-of setting changed; otherwise the
+-- conversations with raw rows loaded since the last completed run and those sharing an
+-- event_id with such rows. int_refresh_conversations adds those whose journeys time out.
 
 {%- set manifest = adapter.get_relation(database=target.database, schema=target.schema, identifier='journeys_run_manifest') if execute else none %}
-{%- set journeys = adapter.get_relation(database=target.database, schema=target.schema, identifier='journeys') if execute else none %}
 
 with raw_rows as (
 
@@ -69,19 +68,6 @@ sharing_an_event_id as (
 
 ),
 
-open_with_deadline as (
-
-    {% if journeys is not none -%}
-    select conversation_id
-    from {{ journeys }}
-    where status = 'open' and deadline_at is not null
-    {%- else -%}
-    select cast(null as {{ dbt.type_string() }}) as conversation_id
-    where 1 = 0
-    {%- endif %}
-
-),
-
 final as (
 
     select conversation_id from raw_rows where (select is_needed from rebuild_everything)
@@ -89,8 +75,6 @@ final as (
     select conversation_id from new_rows
     union
     select conversation_id from sharing_an_event_id
-    union
-    select conversation_id from open_with_deadline
 
 )
 

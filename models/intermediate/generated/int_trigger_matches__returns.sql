@@ -2,7 +2,7 @@
 -- Do not edit: change the templates in journeys/ and run `journeys compile`.
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
           pre_hook="{{ journeys_delete_refreshed() }}") }}
--- depends_on: {{ ref('stg_refresh_conversations') }}
+-- depends_on: {{ ref('int_refresh_conversations') }}
 
 with events as (
     select conversation_id, event_id, event_type, occurred_at, event_seq, channel, team_id, agent_id, status, tags, metadata

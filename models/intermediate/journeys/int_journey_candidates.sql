@@ -4,7 +4,7 @@
 -- journey could start after it closes (contract 3.2.6). Which candidates really open a
 -- journey is decided in int_journey_starts.
 
--- depends_on: {{ ref('stg_refresh_conversations') }}
+-- depends_on: {{ ref('int_refresh_conversations') }}
 
 with matches as (
 

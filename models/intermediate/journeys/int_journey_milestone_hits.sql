@@ -3,7 +3,7 @@
 -- after the deadline. Journeys of one template and conversation never overlap, so a match
 -- belongs to the latest journey started strictly before it.
 
--- depends_on: {{ ref('stg_refresh_conversations') }}
+-- depends_on: {{ ref('int_refresh_conversations') }}
 
 with starts as (
 

@@ -8,7 +8,7 @@
 --                            first candidate, one journey per step (recursive over journeys,
 --                            not events), and only for these templates.
 
--- depends_on: {{ ref('stg_refresh_conversations') }}
+-- depends_on: {{ ref('int_refresh_conversations') }}
 
 with recursive definitions as (
 

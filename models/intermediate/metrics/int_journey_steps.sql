@@ -2,7 +2,7 @@
 -- template order (1..n) and the end (n + 1, reached when the journey completed, whichever
 -- end condition closed it). The grain every funnel, duration and stall metric starts from.
 
--- depends_on: {{ ref('stg_refresh_conversations') }}
+-- depends_on: {{ ref('int_refresh_conversations') }}
 -- Incremental like the engine models: only the refreshed conversations are rebuilt.
 
 with journeys as (
