@@ -198,6 +198,7 @@ def run_phase(name: str, database: Path, full_refresh: bool) -> None:
         result = runner.run_dbt("build", runner.BuildOptions(**{**options.__dict__, "exclude": ("resource_type:test", "resource_type:unit_test")}))
         details["sql_seconds"] = sum(r.execution_time for r in result.result.results)
         details["slowest"] = sorted(((round(r.execution_time, 2), r.node.name) for r in result.result.results), reverse=True)[:12]
+        details["models"] = {r.node.name: round(r.execution_time, 2) for r in result.result.results}
         details["marts_seconds"] = sum(
             r.execution_time for r in result.result.results
             if r.node.resource_type == "model" and r.node.name not in ENGINE_AND_STAGING
@@ -266,6 +267,7 @@ def bench_nightly(conversations: int) -> None:
     print(f"  metric marts (rebuilt every run): incremental run {inc_details['marts_seconds']:.1f} s, "
           f"full {full_details['marts_seconds']:.1f} s")
     print(f"  slowest incremental models: {inc_details['slowest']}")
+    (folder / "models.json").write_text(json.dumps({"incremental": inc_details["models"], "full": full_details["models"]}, indent=1))
 
 
 if __name__ == "__main__":

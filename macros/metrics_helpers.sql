@@ -12,6 +12,46 @@
 {%- endmacro %}
 
 
+{#- The breakdowns of every metric mart, as (dimension, start-event column); besides them each
+    mart has the unfiltered dimension 'all' (value 'all'). -#}
+{% macro metrics_breakdowns() -%}
+    {{ return([('channel', 'channel'), ('team', 'team_id'), ('agent', 'agent_id')]) }}
+{%- endmacro %}
+
+
+{#- Select-list items: each breakdown's value of the row, as <dimension>_value. -#}
+{% macro metrics_breakdown_values() -%}
+    {%- for dimension, column in metrics_breakdowns() -%}
+        {{ metrics_dimension_value(column) }} as {{ dimension }}_value{{ ',' if not loop.last }}
+    {% endfor -%}
+{%- endmacro %}
+
+
+{#- GROUP BY the grain once unfiltered and once per breakdown (one scan, no join to a long
+    breakdown table); metrics_breakdown_dimension() names the group in the select list. -#}
+{% macro metrics_group_by_breakdowns(grain) -%}
+    grouping sets (
+        ({{ grain | join(', ') }}),
+        {%- for dimension, column in metrics_breakdowns() %}
+        ({{ grain | join(', ') }}, {{ dimension }}_value){{ ',' if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+
+{#- Select-list items naming a metrics_group_by_breakdowns() group: dimension, dimension_value.
+    The <dimension>_value columns are never null, so the one grouped on is the non-null one. -#}
+{% macro metrics_breakdown_dimension() -%}
+    case
+        {%- for dimension, column in metrics_breakdowns() %}
+        when grouping({{ dimension }}_value) = 0 then '{{ dimension }}'
+        {%- endfor %}
+        else 'all'
+    end as dimension,
+    coalesce({% for dimension, column in metrics_breakdowns() %}{{ dimension }}_value, {% endfor %}'all') as dimension_value
+{%- endmacro %}
+
+
 {#- The reporting time zone of daily marts: var `journeys_reporting_time_zone`, default UTC.
     An IANA name such as 'Europe/Berlin'; quotes are stripped (it is config, not data). -#}
 {% macro metrics_reporting_time_zone() -%}

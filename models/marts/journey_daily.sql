@@ -2,19 +2,7 @@
 -- journeys_reporting_time_zone, default UTC): how the journeys started that day ended up,
 -- and whether the day is mature (its numbers will not move any more).
 
-with journeys as (
-
-    select * from {{ ref('journeys') }}
-
-),
-
-breakdowns as (
-
-    select * from {{ ref('int_journey_breakdowns') }}
-
-),
-
-as_of as (
+with as_of as (
 
     select * from {{ ref('int_metrics_as_of') }}
 
@@ -24,43 +12,37 @@ dated as (
 
     select
         journeys.*,
-        {{ metrics_local_date('journeys.started_at') }} as start_date
-    from journeys
+        {{ metrics_local_date('journeys.started_at') }} as start_date,
+        {{ metrics_breakdown_values() }}
+    from {{ ref('journeys') }} as journeys
 
 ),
 
 aggregated as (
 
     select
-        dated.template_name,
-        breakdowns.dimension,
-        breakdowns.dimension_value,
-        dated.start_date,
+        template_name,
+        {{ metrics_breakdown_dimension() }},
+        start_date,
 
         -- outcomes
         count(*) as journeys_started,
-        sum(case when dated.status = 'completed' then 1 else 0 end) as journeys_completed,
-        sum(case when dated.status = 'timed_out' then 1 else 0 end) as journeys_timed_out,
-        sum(case when dated.status = 'open' then 1 else 0 end) as journeys_open,
+        sum(case when status = 'completed' then 1 else 0 end) as journeys_completed,
+        sum(case when status = 'timed_out' then 1 else 0 end) as journeys_timed_out,
+        sum(case when status = 'open' then 1 else 0 end) as journeys_open,
 
         -- time to complete, completed journeys only
-        {{ percentile_cont("case when dated.status = 'completed' then dated.duration_seconds end", 0.5) }}
+        {{ percentile_cont("case when status = 'completed' then duration_seconds end", 0.5) }}
             as median_duration_seconds,
-        {{ percentile_cont("case when dated.status = 'completed' then dated.duration_seconds end", 0.9) }}
+        {{ percentile_cont("case when status = 'completed' then duration_seconds end", 0.9) }}
             as p90_duration_seconds,
 
         -- maturity inputs
-        max(dated.deadline_at) as latest_deadline_at,
-        count(dated.deadline_at) as journeys_with_deadline
+        max(deadline_at) as latest_deadline_at,
+        count(deadline_at) as journeys_with_deadline
 
     from dated
-    inner join breakdowns
-        on dated.journey_id = breakdowns.journey_id
-    group by
-        dated.template_name,
-        breakdowns.dimension,
-        breakdowns.dimension_value,
-        dated.start_date
+    group by {{ metrics_group_by_breakdowns(['template_name', 'start_date']) }}
 
 ),
 

@@ -4,49 +4,35 @@
 
 with steps as (
 
-    select * from {{ ref('int_journey_steps') }}
-
-),
-
-breakdowns as (
-
-    select * from {{ ref('int_journey_breakdowns') }}
-
-),
-
--- each step row with whether the journey also reached the step before it
-steps_with_previous as (
-
     select
-        steps.*,
-        lag(reached) over (partition by journey_id order by step_index) as previous_reached
-    from steps
+        journey_steps.*,
+        {{ metrics_breakdown_values() }}
+    from {{ ref('int_journey_steps') }} as journey_steps
 
 ),
 
 counted as (
 
     select
-        steps_with_previous.template_name,
-        breakdowns.dimension,
-        breakdowns.dimension_value,
-        steps_with_previous.step_index,
-        steps_with_previous.step_kind,
-        steps_with_previous.step_name,
+        template_name,
+        {{ metrics_breakdown_dimension() }},
+        step_index,
+        step_kind,
+        step_name,
 
         -- all journeys
         count(*) as journeys_started,
         sum(case when reached then 1 else 0 end) as journeys_reached,
         sum(case when reached_in_order_path then 1 else 0 end) as journeys_reached_in_order,
-        sum(case when previous_reached then 1 else 0 end) as journeys_reached_previous,
-        sum(case when previous_reached and reached then 1 else 0 end) as journeys_reached_previous_and_this,
+        sum(case when previous_step_reached then 1 else 0 end) as journeys_reached_previous,
+        sum(case when previous_step_reached and reached then 1 else 0 end) as journeys_reached_previous_and_this,
 
         -- closed journeys only
         sum(case when is_closed then 1 else 0 end) as closed_journeys_started,
         sum(case when is_closed and reached then 1 else 0 end) as closed_journeys_reached,
         sum(case when is_closed and reached_in_order_path then 1 else 0 end) as closed_journeys_reached_in_order,
-        sum(case when is_closed and previous_reached then 1 else 0 end) as closed_journeys_reached_previous,
-        sum(case when is_closed and previous_reached and reached then 1 else 0 end)
+        sum(case when is_closed and previous_step_reached then 1 else 0 end) as closed_journeys_reached_previous,
+        sum(case when is_closed and previous_step_reached and reached then 1 else 0 end)
             as closed_journeys_reached_previous_and_this,
 
         -- open journeys that have not reached it yet, and may still
@@ -56,16 +42,8 @@ counted as (
         {{ percentile_cont('seconds_from_start', 0.5) }} as median_seconds_from_start,
         {{ percentile_cont('seconds_from_start', 0.9) }} as p90_seconds_from_start
 
-    from steps_with_previous
-    inner join breakdowns
-        on steps_with_previous.journey_id = breakdowns.journey_id
-    group by
-        steps_with_previous.template_name,
-        breakdowns.dimension,
-        breakdowns.dimension_value,
-        steps_with_previous.step_index,
-        steps_with_previous.step_kind,
-        steps_with_previous.step_name
+    from steps
+    group by {{ metrics_group_by_breakdowns(['template_name', 'step_index', 'step_kind', 'step_name']) }}
 
 ),
 

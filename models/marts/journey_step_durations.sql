@@ -5,62 +5,45 @@
 
 with transitions as (
 
-    select * from {{ ref('int_journey_transitions') }}
-
-),
-
-breakdowns as (
-
-    select * from {{ ref('int_journey_breakdowns') }}
+    select
+        journey_transitions.*,
+        {{ metrics_breakdown_values() }}
+    from {{ ref('int_journey_transitions') }} as journey_transitions
 
 ),
 
 aggregated as (
 
     select
-        transitions.template_name,
-        breakdowns.dimension,
-        breakdowns.dimension_value,
-        transitions.from_step_index,
-        transitions.from_step_name,
-        transitions.to_step_index,
-        transitions.to_step_kind,
-        transitions.to_step_name,
-        transitions.transition_name,
+        template_name,
+        {{ metrics_breakdown_dimension() }},
+        from_step_index,
+        from_step_name,
+        to_step_index,
+        to_step_kind,
+        to_step_name,
+        transition_name,
 
         -- durations
-        sum(case when transitions.is_measured then 1 else 0 end) as journeys,
-        sum(case when transitions.is_out_of_order then 1 else 0 end) as journeys_out_of_order,
-        avg(transitions.transition_seconds) as mean_seconds,
-        {{ percentile_cont('transitions.transition_seconds', 0.5) }} as p50_seconds,
-        {{ percentile_cont('transitions.transition_seconds', 0.75) }} as p75_seconds,
-        {{ percentile_cont('transitions.transition_seconds', 0.9) }} as p90_seconds,
-        {{ percentile_cont('transitions.transition_seconds', 0.95) }} as p95_seconds,
-        max(transitions.transition_seconds) as max_seconds,
+        sum(case when is_measured then 1 else 0 end) as journeys,
+        sum(case when is_out_of_order then 1 else 0 end) as journeys_out_of_order,
+        avg(transition_seconds) as mean_seconds,
+        {{ percentile_cont('transition_seconds', 0.5) }} as p50_seconds,
+        {{ percentile_cont('transition_seconds', 0.75) }} as p75_seconds,
+        {{ percentile_cont('transition_seconds', 0.9) }} as p90_seconds,
+        {{ percentile_cont('transition_seconds', 0.95) }} as p95_seconds,
+        max(transition_seconds) as max_seconds,
 
         -- the later step against its target, over every journey that reached it
-        max(transitions.to_step_target_seconds) as target_seconds,
-        sum(case when transitions.to_step_seconds_from_start is not null then 1 else 0 end) as to_step_reached,
-        sum(
-            case
-                when transitions.to_step_seconds_from_start > transitions.to_step_target_seconds then 1
-                else 0
-            end
-        ) as target_breaches
+        max(to_step_target_seconds) as target_seconds,
+        sum(case when to_step_seconds_from_start is not null then 1 else 0 end) as to_step_reached,
+        sum(case when to_step_seconds_from_start > to_step_target_seconds then 1 else 0 end) as target_breaches
 
     from transitions
-    inner join breakdowns
-        on transitions.journey_id = breakdowns.journey_id
-    group by
-        transitions.template_name,
-        breakdowns.dimension,
-        breakdowns.dimension_value,
-        transitions.from_step_index,
-        transitions.from_step_name,
-        transitions.to_step_index,
-        transitions.to_step_kind,
-        transitions.to_step_name,
-        transitions.transition_name
+    group by {{ metrics_group_by_breakdowns([
+        'template_name', 'from_step_index', 'from_step_name', 'to_step_index', 'to_step_kind',
+        'to_step_name', 'transition_name'
+    ]) }}
 
 ),
 

@@ -1,38 +1,35 @@
 -- One row per journey and breakdown: the unfiltered 'all' row and one row per start-event
--- attribute (channel, team, agent). Metric marts join this to group by (dimension,
--- dimension_value), so totals and breakdowns live in the same tables.
+-- attribute (channel, team, agent; metrics_breakdowns()). The metric marts group by the same
+-- breakdowns directly (metrics_group_by_breakdowns); this long form serves ad hoc questions
+-- such as `journeys report --since`.
+
+-- depends_on: {{ ref('int_refresh_conversations') }}
+-- Incremental like the engine models: only the refreshed conversations are rebuilt.
 
 with journeys as (
 
     select * from {{ ref('journeys') }}
+    {{ journeys_refresh_filter('conversation_id', 'where') }}
 
 ),
 
 breakdowns as (
 
-    select journey_id, 'all' as dimension, 'all' as dimension_value
+    select journey_id, conversation_id, 'all' as dimension, 'all' as dimension_value
     from journeys
+    {%- for dimension, column in metrics_breakdowns() %}
 
     union all
 
-    select journey_id, 'channel' as dimension, {{ metrics_dimension_value('channel') }} as dimension_value
+    select journey_id, conversation_id, '{{ dimension }}' as dimension, {{ metrics_dimension_value(column) }} as dimension_value
     from journeys
-
-    union all
-
-    select journey_id, 'team' as dimension, {{ metrics_dimension_value('team_id') }} as dimension_value
-    from journeys
-
-    union all
-
-    select journey_id, 'agent' as dimension, {{ metrics_dimension_value('agent_id') }} as dimension_value
-    from journeys
+    {%- endfor %}
 
 ),
 
 final as (
 
-    select journey_id, dimension, dimension_value
+    select journey_id, conversation_id, dimension, dimension_value
     from breakdowns
 
 )

@@ -148,7 +148,8 @@ with_path as (
             partition by journey_id
             order by step_index
             rows between 1 following and unbounded following
-        ), 0) = 1 as later_step_reached
+        ), 0) = 1 as later_step_reached,
+        lag(reached) over (partition by journey_id order by step_index) as previous_step_reached
     from with_journey
 
 ),
@@ -174,6 +175,7 @@ final as (
         in_order,
         reached_in_order_path,
         not reached and later_step_reached as skipped,
+        previous_step_reached,
 
         -- the journey
         status,

@@ -4,9 +4,13 @@
 -- at or after the earlier one; a journey that reached them the other way round (out of
 -- order) is flagged instead, since a negative "time between steps" means nothing.
 
+-- depends_on: {{ ref('int_refresh_conversations') }}
+-- Incremental like the engine models: only the refreshed conversations are rebuilt.
+
 with steps as (
 
     select * from {{ ref('int_journey_steps') }}
+    {{ journeys_refresh_filter('conversation_id', 'where') }}
 
 ),
 
@@ -15,6 +19,10 @@ pairs as (
     select
         from_step.journey_id,
         from_step.template_name,
+        from_step.conversation_id,
+        from_step.channel,
+        from_step.team_id,
+        from_step.agent_id,
         from_step.step_index as from_step_index,
         from_step.step_name as from_step_name,
         to_step.step_index as to_step_index,
@@ -38,6 +46,7 @@ final as (
         -- identity
         journey_id,
         template_name,
+        conversation_id,
         from_step_index,
         from_step_name,
         to_step_index,
@@ -56,7 +65,12 @@ final as (
 
         -- the later step against its target (hours from the journey's start)
         to_step_target_seconds,
-        to_step_seconds_from_start
+        to_step_seconds_from_start,
+
+        -- breakdowns, from the journey's start event
+        channel,
+        team_id,
+        agent_id
 
     from pairs
 
