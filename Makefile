@@ -39,7 +39,7 @@ java-installed:
 # Benchmarks (docs/performance.md): figures, not tests. Generates 1M and 10M events under bench/data/.
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py engine --events 1000000 10000000
-	$(BIN)/python bench/run_bench.py nightly --conversations 100000
+	$(BIN)/python bench/run_bench.py nightly --per-day 3300 --history-days 45 90 180
 
 clean:
 	rm -rf target dbt_packages logs

@@ -1,13 +1,14 @@
 """Benchmarks: print figures, assert nothing. See docs/performance.md for results.
 
     .venv/bin/python bench/run_bench.py engine --events 1000000 10000000
-    .venv/bin/python bench/run_bench.py nightly --conversations 200000
+    .venv/bin/python bench/run_bench.py nightly --per-day 3300 --history-days 45 90 180
 
 engine:  (a) the scan floor: read and filter the staged events;
          (b) a hand-written single-template query for First response (windows + one GROUP BY);
          (c) the project's journey models for all example templates (dbt, compiled SQL).
-nightly: 90 days of history built in full, then one new day built incrementally, against a
-         full refresh of the same 91 days.
+nightly: N days of history built in full, then one new day built incrementally, against a
+         full refresh of the same N + 1 days; the same daily volume for each N, so how the
+         incremental run's time moves with N shows what it is proportional to.
 
 Each timed phase runs in its own process, so its peak memory (max RSS) is its own.
 """
@@ -30,11 +31,12 @@ DATA = ROOT / "bench" / "data"
 # the journey models: everything that builds journeys and journey_milestones from stg_events
 ENGINE_SELECT = ("+journeys", "+journey_milestones")
 ENGINE_EXCLUDE = ("+stg_events", "int_template_definitions", "int_template_steps", "resource_type:seed")
+# staging, the engine and the per-journey intermediates: what is rebuilt per conversation
 ENGINE_AND_STAGING = {
     "stg_refresh_conversations", "int_refresh_conversations", "stg_events__validated", "stg_events",
-    "int_template_definitions",
-    "int_template_steps", "int_journey_candidates", "int_journey_starts", "int_journey_milestone_hits",
-    "journeys", "journey_milestones",
+    "int_template_definitions", "int_template_steps", "int_journey_candidates", "int_journey_starts",
+    "int_journey_milestone_hits", "journeys", "journey_milestones", "int_journey_steps",
+    "int_journey_transitions", "int_journey_breakdowns",
 }
 SCAN_FLOOR_SQL = """
 select count(*), count(distinct conversation_id), max(occurred_at)
@@ -83,7 +85,8 @@ def main() -> None:
     engine.add_argument("--threads", default=os.environ.get("JOURNEYS_THREADS", "2"))
     engine.add_argument("--memory-limit", default=os.environ.get("JOURNEYS_MEMORY_LIMIT", "4GB"))
     nightly = sub.add_parser("nightly")
-    nightly.add_argument("--conversations", type=int, default=200_000)
+    nightly.add_argument("--per-day", type=int, default=3_300, help="conversations started per day")
+    nightly.add_argument("--history-days", type=int, nargs="+", default=[45, 90, 180])
     nightly.add_argument("--threads", default=os.environ.get("JOURNEYS_THREADS", "2"))
     nightly.add_argument("--memory-limit", default=os.environ.get("JOURNEYS_MEMORY_LIMIT", "4GB"))
     phase = sub.add_parser("phase", help=argparse.SUPPRESS)
@@ -101,7 +104,8 @@ def main() -> None:
         for count in args.events:
             bench_engine(count)
     else:
-        bench_nightly(args.conversations)
+        rows = [bench_nightly(args.per_day, days) for days in args.history_days]
+        print_nightly_table(rows)
 
 
 def describe_machine(args) -> None:
@@ -234,12 +238,14 @@ def bench_engine(event_count: int) -> None:
     print(f"  per model (s): {figures['engine'][2].get('models')}")
 
 
-def bench_nightly(conversations: int) -> None:
-    print(f"\n== nightly: {conversations:,} conversations over 91 days")
+def bench_nightly(per_day: int, history_days: int) -> dict:
+    conversations = per_day * (history_days + 1)
+    print(f"\n== nightly: {history_days} days of history + 1 new day, {per_day:,} conversations a day "
+          f"({conversations:,} in all)")
     start = datetime(2026, 6, 1)
-    path = events_file(conversations, seed=5, days=91, start=start)
-    last_day = (start + timedelta(days=90)).strftime("%Y-%m-%d")
-    folder = DATA / "nightly"
+    path = events_file(conversations, seed=5, days=history_days + 1, start=start)
+    last_day = (start + timedelta(days=history_days)).strftime("%Y-%m-%d")
+    folder = DATA / f"nightly_{history_days}d"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     incremental = folder / "incremental.duckdb"
@@ -251,23 +257,38 @@ def bench_nightly(conversations: int) -> None:
     inc_seconds, inc_gib, inc_details = timed_phase("build", incremental)
     import duckdb
     with duckdb.connect(str(incremental), read_only=True) as connection:
+        restaged = connection.execute("select count(*) from main.stg_refresh_conversations").fetchone()[0]
         refreshed = connection.execute("select count(*) from main.int_refresh_conversations").fetchone()[0]
         total_conversations = connection.execute("select count(distinct conversation_id) from main.stg_events").fetchone()[0]
+        journeys = connection.execute("select count(*) from main.journeys").fetchone()[0]
     full = folder / "full.duckdb"
     load_raw(full, [(path, f"cast(ingested_at as varchar) < '{last_day}'"), (path, f"cast(ingested_at as varchar) >= '{last_day}'")])
     full_seconds, full_gib, full_details = timed_phase("build", full, full_refresh=True)
-    print(f"  new day: {new_rows:,} raw rows; {refreshed:,} of {total_conversations:,} conversations recomputed")
+    print(f"  new day: {new_rows:,} raw rows; conversations re-staged {restaged:,}, recomputed {refreshed:,} "
+          f"of {total_conversations:,}; {journeys:,} journeys in all")
     print(f"  incremental run  {inc_seconds:8.1f} s wall (SQL {inc_details['sql_seconds']:.1f} s), peak {inc_gib:.2f} GiB")
     print(f"  full refresh     {full_seconds:8.1f} s wall (SQL {full_details['sql_seconds']:.1f} s), peak {full_gib:.2f} GiB")
     print(f"  speed-up: {full_seconds / inc_seconds:.1f}x wall, {full_details['sql_seconds'] / inc_details['sql_seconds']:.1f}x SQL")
     full_engine = full_details["sql_seconds"] - full_details["marts_seconds"]
     inc_engine = inc_details["sql_seconds"] - inc_details["marts_seconds"]
-    print(f"  events to journeys only (staging + journey models): incremental {inc_engine:.1f} s, "
+    print(f"  events to journeys (staging, engine, per-journey intermediates): incremental {inc_engine:.1f} s, "
           f"full {full_engine:.1f} s, {full_engine / inc_engine:.1f}x")
-    print(f"  metric marts (rebuilt every run): incremental run {inc_details['marts_seconds']:.1f} s, "
-          f"full {full_details['marts_seconds']:.1f} s")
+    print(f"  metric marts (exact over all history, rebuilt every run): incremental run "
+          f"{inc_details['marts_seconds']:.1f} s, full {full_details['marts_seconds']:.1f} s")
     print(f"  slowest incremental models: {inc_details['slowest']}")
     (folder / "models.json").write_text(json.dumps({"incremental": inc_details["models"], "full": full_details["models"]}, indent=1))
+    return {"days": history_days, "events": total_rows, "new_rows": new_rows, "refreshed": refreshed,
+            "journeys": journeys, "incremental": inc_seconds, "full": full_seconds,
+            "inc_engine": inc_engine, "inc_marts": inc_details["marts_seconds"]}
+
+
+def print_nightly_table(rows: list[dict]) -> None:
+    print("\n| history | raw rows | new-day rows | conversations recomputed | journeys | incremental | full refresh | speed-up | incremental SQL: events to journeys / marts |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print(f"| {row['days']} d | {row['events']:,} | {row['new_rows']:,} | {row['refreshed']:,} | {row['journeys']:,} "
+              f"| {row['incremental']:.1f} s | {row['full']:.1f} s | {row['full'] / row['incremental']:.1f}x "
+              f"| {row['inc_engine']:.1f} s / {row['inc_marts']:.1f} s |")
 
 
 if __name__ == "__main__":

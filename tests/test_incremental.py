@@ -196,6 +196,8 @@ def test_every_nightly_batch_equals_a_full_refresh(tmp_path):
     before.write_bytes(incremental.read_bytes())
     build(project, incremental, loaded[-1:], full_refresh=False)
     assert {t: n for t, n in table_differences(incremental, before).items() if n} == {}
+    with duckdb.connect(str(incremental)) as connection:
+        assert connection.execute("select count(*) from int_refresh_conversations").fetchone() == (0,)
 
 
 def test_a_killed_run_is_caught_up_by_the_next_one(tmp_path):

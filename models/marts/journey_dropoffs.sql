@@ -20,9 +20,11 @@ outcome_totals as (
 
     select
         template_name,
-        count(distinct case when status = 'timed_out' then journey_id end) as timed_out_journeys,
-        count(distinct case when status = 'completed' then journey_id end) as completed_journeys
+        sum(case when status = 'timed_out' then 1 else 0 end) as timed_out_journeys,
+        sum(case when status = 'completed' then 1 else 0 end) as completed_journeys
     from steps
+    -- one start row per journey
+    where step_index = 0
     group by template_name
 
 ),
