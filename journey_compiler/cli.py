@@ -232,7 +232,7 @@ def build(
             console.print(f"  [yellow]ignored columns not in the contract: {', '.join(sorted(file_load.unknown_columns))}[/yellow]")
     options = runner.BuildOptions(project_dir=project_dir, database=database, as_of=as_of, full_refresh=full_refresh)
     _dbt_build_with_progress(options)
-    summary.print_summary(console, database)
+    summary.print_summary(console, database, full_refresh=full_refresh)
     _check_outputs(project_dir, database)
     return database
 

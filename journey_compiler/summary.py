@@ -9,8 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 
-def print_summary(console: Console, database: Path) -> None:
+def print_summary(console: Console, database: Path, full_refresh: bool = False) -> None:
     with duckdb.connect(str(database)) as connection:
+        recomputed = _recomputed(connection, full_refresh)
         outcomes = dict(connection.execute(
             "select row_outcome, count(*) from main.stg_events__validated group by 1"
         ).fetchall())
@@ -43,8 +44,23 @@ def print_summary(console: Console, database: Path) -> None:
             f"{counts.get('timed_out', 0):,}", f"{counts.get('open', 0):,}",
         )
     console.print(table)
+    console.print(recomputed)
     print_headlines(console, database)
     console.print(f"Tables are in [bold]{database}[/bold] (schema main): journeys, journey_milestones, rejected_events, ...")
+
+
+def _recomputed(connection: duckdb.DuckDBPyConnection, full_refresh: bool) -> str:
+    """What this run recomputed (docs/incremental.md), so a nightly log shows its own cost."""
+    conversations = connection.execute("select count(distinct conversation_id) from main.stg_events").fetchone()[0]
+    if full_refresh:
+        return f"This run recomputed every conversation ({conversations:,}): full refresh."
+    restaged = connection.execute("select count(*) from main.stg_refresh_conversations").fetchone()[0]
+    refreshed = connection.execute("select count(*) from main.int_refresh_conversations").fetchone()[0]
+    if conversations and refreshed >= conversations:
+        return (f"This run recomputed every conversation ({conversations:,}): first run, a template "
+                "added, edited or removed, or the as-of time changed.")
+    return (f"This run recomputed {refreshed:,} of {conversations:,} conversations: {restaged:,} with rows "
+            f"loaded since the last run, {refreshed - restaged:,} more with journeys that timed out.")
 
 
 HEADLINES_SQL = """
