@@ -220,3 +220,25 @@ def test_a_killed_run_is_caught_up_by_the_next_one(tmp_path):
     build(project, incremental, [], full_refresh=False)
     full = full_refresh_copy(project, tmp_path, [first, second])
     assert {t: n for t, n in table_differences(incremental, full).items() if n} == {}
+
+
+def test_an_as_of_time_that_goes_back_recomputes_every_conversation(tmp_path):
+    """A re-delivered copy that was ingested earlier wins (contract: first ingested copy), and
+    when it moves the latest event back, journeys that had timed out are open again, in
+    conversations that received nothing."""
+    project = make_project(tmp_path, TEMPLATES)
+    waiting = {"event_id": "wait-1", "conversation_id": "waiting", "event_type": "message.received",
+               "occurred_at": "2026-09-01T08:00:00Z", "ingested_at": "2026-09-01T08:00:01Z"}
+    latest = {"event_id": "latest", "conversation_id": "other", "event_type": "message.sent",
+              "occurred_at": "2026-09-05T00:00:00Z", "ingested_at": "2026-09-05T00:00:01Z"}
+    earlier_copy = {**latest, "occurred_at": "2026-09-02T00:00:00Z", "ingested_at": "2026-09-01T00:00:00Z"}
+    incremental = tmp_path / "incremental.duckdb"
+    first = write_batch(tmp_path / "first.jsonl", [waiting, latest])
+    build(project, incremental, [first], full_refresh=False)
+    assert journey_status(incremental, "waiting") == ["timed_out"]  # deadline 09-03 08:00 < as-of 09-05
+
+    second = write_batch(tmp_path / "second.jsonl", [earlier_copy])
+    build(project, incremental, [second], full_refresh=False)
+    assert journey_status(incremental, "waiting") == ["open"]  # as-of now 09-02 00:00
+    full = full_refresh_copy(project, tmp_path, [first, second])
+    assert {t: n for t, n in table_differences(incremental, full).items() if n} == {}
