@@ -153,19 +153,24 @@ def edit_template(project: Path) -> None:
     compiler.write(project, compiler.generate([item.template for item in load_templates(project)]))
 
 
-def candidate_statuses(database: Path, conversation: str) -> list[str]:
+def statuses(database: Path, table: str, conversation: str) -> list[str]:
+    """The status column of a conversation's rows in `table`, in start order."""
     with duckdb.connect(str(database)) as connection:
         return [row[0] for row in connection.execute(
-            "select status from int_journey_candidates where conversation_id = ? order by start_seq",
-            [conversation],
+            f"select status from {table} where conversation_id = ? order by started_at", [conversation]
         ).fetchall()]
 
 
+def candidate_statuses(database: Path, conversation: str) -> list[str]:
+    return statuses(database, "int_journey_candidates", conversation)
+
+
 def journey_status(database: Path, conversation: str) -> list[str]:
+    """First response journeys only: the other templates also start on some test events."""
     with duckdb.connect(str(database)) as connection:
         return [row[0] for row in connection.execute(
-            "select status from journeys where conversation_id = ? and template_name = 'first_response'",
-            [conversation],
+            "select status from journeys where conversation_id = ? and template_name = 'first_response'"
+            " order by started_at", [conversation]
         ).fetchall()]
 
 
