@@ -50,15 +50,21 @@ def print_summary(console: Console, database: Path, full_refresh: bool = False) 
 
 
 def _recomputed(connection: duckdb.DuckDBPyConnection, full_refresh: bool) -> str:
-    """What this run recomputed (docs/incremental.md), so a nightly log shows its own cost."""
+    """What this run recomputed (docs/incremental.md), so a nightly log shows its own cost.
+    Counted over conversations with accepted events: the refresh sets also hold ids whose
+    rows were all rejected."""
     conversations = connection.execute("select count(distinct conversation_id) from main.stg_events").fetchone()[0]
     if full_refresh:
-        return f"This run recomputed every conversation ({conversations:,}): full refresh."
-    restaged = connection.execute("select count(*) from main.stg_refresh_conversations").fetchone()[0]
-    refreshed = connection.execute("select count(*) from main.int_refresh_conversations").fetchone()[0]
-    if conversations and refreshed >= conversations:
-        return (f"This run recomputed every conversation ({conversations:,}): first run, a template "
-                "added, edited or removed, or the as-of time changed.")
+        return f"This run recomputed all {conversations:,} conversations: full refresh."
+    restaged, refreshed = (
+        connection.execute(
+            f"select count(*) from main.{table} "
+            "where conversation_id in (select conversation_id from main.stg_events)"
+        ).fetchone()[0]
+        for table in ("stg_refresh_conversations", "int_refresh_conversations")
+    )
+    if refreshed == conversations:
+        return f"This run recomputed all {conversations:,} conversations."
     return (f"This run recomputed {refreshed:,} of {conversations:,} conversations: {restaged:,} with rows "
             f"loaded since the last run, {refreshed - restaged:,} more with journeys that timed out.")
 

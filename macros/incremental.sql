@@ -1,10 +1,11 @@
 {#- Incremental runs (docs/incremental.md). Each run recomputes whole conversations: those
-    that received raw rows since the last completed run, those sharing an event_id with such
-    rows, and those with an open journey that has a deadline (the as-of time moved, so it may
-    have timed out). stg_refresh_conversations holds that set; every engine model deletes
-    those conversations (pre-hook, in the same transaction as the insert) and inserts them
-    again from their full history. A completed run is recorded in journeys_run_manifest by
-    the on-run-end hook; a run that dies before it is simply redone by the next one. -#}
+    that received raw rows since the last completed run and those sharing an event_id with
+    such rows (stg_refresh_conversations), plus those with a start candidate whose deadline
+    the moved as-of time has now passed (int_refresh_conversations). Every incremental model
+    deletes those conversations (pre-hook, in the same transaction as the insert) and
+    inserts them again from their full history. A completed run is recorded in
+    journeys_run_manifest by the on-run-end hook; a run that dies before it is simply redone
+    by the next one. -#}
 
 {% macro journeys_manifest_relation() -%}
     {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='journeys_run_manifest')) }}
@@ -91,17 +92,12 @@
 
 {#- The manifest row of a completed run: what it loaded, the templates, the as-of time. -#}
 {% macro journeys_run_record_row(relations) -%}
-    {%- set as_of_setting = var("journeys_as_of", "") | replace("'", "") -%}
     select
         {{ dbt.current_timestamp() }},
         (select max(loaded_at) from {{ relations['stg_events__validated'] }}),
         (select {{ journeys_template_fingerprint() }} from {{ relations['int_template_definitions'] }}),
-        '{{ as_of_setting }}',
-        {% if as_of_setting -%}
-        cast('{{ as_of_setting }}' as {{ dbt.type_timestamp() }})
-        {%- else -%}
-        (select max(occurred_at) from {{ relations['stg_events'] }})
-        {%- endif %}
+        '{{ var("journeys_as_of", "") | replace("'", "") }}',
+        {{ journeys_as_of(relations['stg_events']) }}
 {%- endmacro %}
 
 

@@ -96,7 +96,7 @@ def test_run_loads_every_format_and_accounts_for_every_row(tmp_path):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "read" in result.output and "rejected" in result.output
-    assert "recomputed every conversation (3): first run" in " ".join(result.output.split())
+    assert "recomputed all 3 conversations" in " ".join(result.output.split())
 
     validated = read_table(database, "stg_events__validated")
     raw_rows = len(GOOD) + len(BROKEN_JSONL) + 3 + 2
