@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
+import tempfile
 import subprocess
 import sys
 import time
@@ -19,11 +21,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from journey_compiler import compiler, ingest, runner
 from journey_compiler.generate import generate_events
 from journey_compiler.loader import load_templates
 from tests.harness import make_project
+
+# random nightly histories per test run (each costs a few dbt builds)
+RANDOM_HISTORIES = int(os.environ.get("JOURNEYS_INCREMENTAL_EXAMPLES", "2"))
 
 # bookkeeping tables that differ by construction, and lineage columns that name the load
 NOT_COMPARED_TABLES = {"journeys_run_manifest", "stg_refresh_conversations", "int_refresh_conversations"}
@@ -247,3 +254,55 @@ def test_an_as_of_time_that_goes_back_recomputes_every_conversation(tmp_path):
     assert journey_status(incremental, "waiting") == ["open"]  # as-of now 09-02 00:00
     full = full_refresh_copy(project, tmp_path, [first, second])
     assert {t: n for t, n in table_differences(incremental, full).items() if n} == {}
+
+
+@st.composite
+def random_nights(draw) -> list[list[dict]]:
+    """Generated conversations arriving over two or three nights: by ingestion day, some
+    late (a night or more after), some re-delivered on a later night with other content,
+    ingested before or after the first copy (an earlier copy wins and may move events, even
+    the latest one, back in time), and quiet conversations whose journeys time out."""
+    rng = random.Random(draw(st.integers(0, 2**32 - 1)))
+    events = list(generate_events(25, seed=rng.randrange(10_000), days=4))
+    nights = draw(st.integers(2, 3))
+    days = sorted({event["ingested_at"][:10] for event in events})
+    batches: list[list[dict]] = [[] for _ in range(nights)]
+    for event in events:
+        night = days.index(event["ingested_at"][:10]) * nights // len(days)
+        if rng.random() < 0.1:
+            night = rng.randint(night, nights - 1)
+        batches[night].append(event)
+        if rng.random() < 0.05 and night < nights - 1:
+            copy = {**event, "channel": "re-delivered"}
+            if rng.random() < 0.5:
+                # ingested before every original, so this copy wins; and it happened earlier
+                copy["ingested_at"] = "2026-08-31T00:00:00Z"
+                copy["occurred_at"] = event["occurred_at"][:8] + "01T00:00:00Z"
+            batches[rng.randint(night + 1, nights - 1)].append(copy)
+    # quiet conversations: a customer message and nothing after, so a journey stays open and
+    # times out on a later night that brings nothing for its conversation
+    for number, day in enumerate(days[: len(days) // 2]):
+        night = days.index(day) * nights // len(days)
+        at = f"{day}T{rng.randint(0, 23):02d}:00:00Z"
+        batches[night].append({"event_id": f"quiet-{number}", "conversation_id": f"quiet-{number}",
+                               "event_type": "message.received", "occurred_at": at, "ingested_at": at})
+    return batches
+
+
+@pytest.mark.slow
+@settings(max_examples=RANDOM_HISTORIES, deadline=None, phases=[Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(nights=random_nights())
+def test_random_nightly_histories_equal_a_full_refresh(nights: list[list[dict]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        tmp_path = Path(folder)
+        project = make_project(tmp_path, TEMPLATES)
+        incremental = tmp_path / "incremental.duckdb"
+        loaded: list[Path] = []
+        for number, events in enumerate(nights):
+            batch = write_batch(tmp_path / f"night_{number}.jsonl", events)
+            loaded.append(batch)
+            build(project, incremental, [batch], full_refresh=False)
+            full = full_refresh_copy(project, tmp_path, loaded)
+            differences = {t: n for t, n in table_differences(incremental, full).items() if n}
+            assert differences == {}, f"after night {number}"
