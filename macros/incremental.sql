@@ -12,6 +12,14 @@
 {%- endmacro %}
 
 
+{#- A table of this project as the previous run left it, or none when it does not exist
+    (yet): what a model reads without ref(), to avoid a cycle, or what a hook reads. -#}
+{% macro journeys_built_relation(identifier) -%}
+    {%- if not execute -%}{{ return(none) }}{%- endif -%}
+    {{ return(adapter.get_relation(database=target.database, schema=target.schema, identifier=identifier)) }}
+{%- endmacro %}
+
+
 {#- The refresh set a model reads: staging rebuilds the conversations with new raw rows
     (stg_refresh_conversations); everything after staging also rebuilds those whose journeys
     change because the as-of time moved (int_refresh_conversations). Each model names the one
@@ -82,7 +90,7 @@
     {%- if failed or 'journeys' not in built or 'journey_milestones' not in built -%}{{ return(none) }}{%- endif -%}
     {%- set relations = {} -%}
     {%- for name in ['stg_events__validated', 'stg_events', 'int_template_definitions'] -%}
-        {%- set relation = adapter.get_relation(database=target.database, schema=target.schema, identifier=name) -%}
+        {%- set relation = journeys_built_relation(name) -%}
         {%- if relation is none -%}{{ return(none) }}{%- endif -%}
         {%- do relations.update({name: relation}) -%}
     {%- endfor -%}

@@ -4,7 +4,7 @@
 -- conversations with raw rows loaded since the last completed run and those sharing an
 -- event_id with such rows. int_refresh_conversations adds those whose journeys time out.
 
-{%- set manifest = adapter.get_relation(database=target.database, schema=target.schema, identifier='journeys_run_manifest') if execute else none %}
+{%- set manifest = journeys_built_relation('journeys_run_manifest') %}
 
 with raw_rows as (
 

@@ -7,8 +7,8 @@
 
 {{ config(materialized='table', pre_hook=[]) }}
 
-{%- set manifest = adapter.get_relation(database=target.database, schema=target.schema, identifier='journeys_run_manifest') if execute else none %}
-{%- set candidates = adapter.get_relation(database=target.database, schema=target.schema, identifier='int_journey_candidates') if execute else none %}
+{%- set manifest = journeys_built_relation('journeys_run_manifest') %}
+{%- set candidates = journeys_built_relation('int_journey_candidates') %}
 {%- set manifest_columns = adapter.get_columns_in_relation(manifest) | map(attribute='name') | map('lower') | list if manifest is not none else [] %}
 
 with restaged as (
