@@ -2,7 +2,16 @@
 
 Catalog checks need the catalog, which arrives through pydantic's validation context:
 
->>> Template.model_validate(data, context={"event_types": {"message.received", ...}})
+>>> data = {"name": "first_reply", "title": "First reply", "enabled": True,
+...         "start": {"event": "message.received"}, "end": [{"name": "replied", "event": "message.sent"}]}
+>>> catalog = {"event_types": {"message.received", "message.sent"}}
+>>> Template.model_validate(data, context=catalog).end[0].name
+'replied'
+>>> Template.model_validate(data, context={"event_types": {"message.received"}})
+Traceback (most recent call last):
+  ...
+pydantic_core._pydantic_core.ValidationError: 1 validation error for Template
+...
 """
 
 from __future__ import annotations
