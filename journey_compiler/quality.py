@@ -245,8 +245,8 @@ def _input_checks(catalog_types: set[str], max_occurred_at: datetime, usual_rows
               value("occurred_at")),
         Check("event_id_unique", "event_id is unique within the batch",
               E.ExpectColumnValuesToBeUnique(
-                  column="event_id",
-                  description="No two rows of the batch share an `event_id` (staging keeps the first ingested copy of a duplicate)."),
+                  column="event_id", severity="warning",
+                  description="No two rows of the batch share an `event_id`. A warning: re-deliveries are part of the contract (staging keeps the first ingested copy, the others count as duplicates)."),
               value("event_id")),
         Check("metadata_is_json_object", "metadata is a JSON object",
               E.ExpectColumnValuesToBeInSet(
