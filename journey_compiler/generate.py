@@ -866,6 +866,9 @@ def generate_events(
                 yield duplicate
 
 
+OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz", ".parquet")
+
+
 def write_events(path: Path, events: Iterable[dict]) -> int:
     """Write events as JSONL (default), CSV (`.csv`, tags and metadata as JSON text) or Parquet
     (`.parquet`, written in batches); `.gz` after `.jsonl`/`.csv` compresses. Returns rows written."""

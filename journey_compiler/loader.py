@@ -54,13 +54,14 @@ def template_files(project_dir: Path) -> list[Path]:
     return sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
 
 
-def load_templates(project_dir: Path) -> list[LoadedTemplate]:
-    """Every template of the project, validated; raises TemplateValidationFailed with all errors."""
+def load_templates(project_dir: Path, files: list[Path] | None = None) -> list[LoadedTemplate]:
+    """Every template of the project (or only `files`), validated against the project's catalog;
+    raises TemplateValidationFailed with all errors."""
     project_dir = Path(project_dir)
     event_types = set(load_catalog(project_dir))
     loaded: list[LoadedTemplate] = []
     errors: list[TemplateError] = []
-    for path in template_files(project_dir):
+    for path in template_files(project_dir) if files is None else _existing(files):
         display = path.relative_to(project_dir) if path.is_relative_to(project_dir) else path
         template, file_errors = parse_template(path.read_text(encoding="utf-8"), display, event_types)
         errors.extend(file_errors)
@@ -70,6 +71,14 @@ def load_templates(project_dir: Path) -> list[LoadedTemplate]:
     if errors:
         raise TemplateValidationFailed(errors)
     return loaded
+
+
+def _existing(files: list[Path]) -> list[Path]:
+    """The named template files, each checked to exist, so a typo is one clear message."""
+    for path in files:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{path}: no such template file; name a .yml file, e.g. journeys/returns.yml")
+    return [Path(path).resolve() for path in files]
 
 
 def parse_template(
