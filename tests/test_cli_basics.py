@@ -69,3 +69,22 @@ def test_generate_writes_a_known_extension(tmp_path: Path) -> None:
     out = tmp_path / "events.csv.gz"
     result = journeys("generate", "--conversations", "5", "--out", str(out))
     assert result.returncode == 0 and out.stat().st_size > 0
+
+
+def test_build_progress_off_a_terminal_prints_one_plain_line_per_phase() -> None:
+    import io
+
+    from rich.console import Console
+
+    from journey_compiler.progress import BuildProgress, DbtStep
+
+    out = io.StringIO()
+    with BuildProgress(Console(file=out, width=20, force_terminal=False)) as progress:
+        progress(DbtStep("parsed", total=3))
+        progress(DbtStep("node", name="[/x] stg_events", resource_type="model", status="success"))
+        progress(DbtStep("node", name="not_null_journeys_journey_id", resource_type="test", status="fail"))
+        progress(DbtStep("node", name="journeys", resource_type="model", status="success"))
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == ["dbt build: reading the project", "dbt build: building 3 nodes"]
+    assert re.fullmatch(r"dbt build: 3 nodes done, 1 failed in \d+ s", lines[2])
+    assert len(lines) == 3
