@@ -33,8 +33,8 @@ compile-check: $(STAMP)
 
 # ruff (lint and format) and mypy over the package; doctests run in the suite (--doctest-modules).
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check journey_compiler tests bench examples
-	$(BIN)/ruff format --check journey_compiler tests bench examples
+	$(BIN)/ruff check journey_compiler
+	$(BIN)/ruff format --check journey_compiler
 	$(BIN)/mypy
 
 test: lint compile-check chromium-installed java-installed
