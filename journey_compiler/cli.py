@@ -11,17 +11,18 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from journey_compiler import compiler, ingest, runner, summary
 from journey_compiler import report as report_module
 from journey_compiler.loader import TemplateValidationFailed, load_templates
 from journey_compiler.schema import SCHEMA_FILE, template_json_schema
+from journey_compiler.terminal import plain_console, styled
 
 app = typer.Typer(help="Journey Tracker: measure how conversations move through journey templates.", no_args_is_help=True)
-console = Console()
-errors = Console(stderr=True)
+# plain: ids, paths and titles from data print as they are, never as rich markup (terminal.py)
+console = plain_console()
+errors = plain_console(stderr=True)
 
 ProjectDir = Annotated[Path, typer.Option("--project-dir", help="The dbt project (default: current directory).")]
 Database = Annotated[
@@ -36,10 +37,10 @@ def _templates_or_exit(project_dir: Path):
     except TemplateValidationFailed as failure:
         for error in failure.errors:
             errors.print(str(error), markup=False, highlight=False)
-        errors.print(f"[red]{len(failure.errors)} error(s); nothing was compiled.[/red]")
+        errors.print(styled(f"{len(failure.errors)} error(s); nothing was compiled.", "red"))
         raise typer.Exit(1)
     except FileNotFoundError as error:
-        errors.print(f"[red]{error}[/red]")
+        errors.print(styled(error, "red"))
         raise typer.Exit(2)
 
 
@@ -63,7 +64,7 @@ def compile_command(
         if stale:
             for path in stale:
                 errors.print(f"stale: {path}")
-            errors.print("[red]Generated models differ from the templates; run `journeys compile` and commit.[/red]")
+            errors.print(styled("Generated models differ from the templates; run `journeys compile` and commit.", "red"))
             raise typer.Exit(1)
         console.print("Generated models are up to date.")
         return
@@ -134,7 +135,7 @@ def _check_inputs(project_dir: Path, database: Path | None, events: list[Path],
 
     for path in events:
         if not path.exists():
-            errors.print(f"[red]{path}: no such event file[/red]")
+            errors.print(styled(f"{path}: no such event file", "red"))
             raise typer.Exit(2)
     report = quality.check_event_files(
         events, set(load_catalog(project_dir)), Path(project_dir) / quality.QUALITY_DIR,
@@ -151,11 +152,11 @@ def _check_outputs(project_dir: Path, database: Path) -> None:
     try:
         report = quality.check_outputs(database, Path(project_dir) / quality.QUALITY_DIR)
     except quality.QualityError as error:
-        errors.print(f"[red]{error}[/red]")
+        errors.print(styled(error, "red"))
         raise typer.Exit(1)
     report.render(console)
     if not report.ok:
-        errors.print("[red]The built tables break the output checks; see the report above.[/red]")
+        errors.print(styled("The built tables break the output checks; see the report above.", "red"))
         raise typer.Exit(1)
 
 
@@ -176,7 +177,7 @@ def _import(mapping: Path, source: Path, out: Path, project_dir: Path) -> Path:
             errors.print(str(error), markup=False, highlight=False)
         raise typer.Exit(1)
     except (SourceError, FileNotFoundError) as error:
-        errors.print(f"[red]{error}[/red]")
+        errors.print(styled(error, "red"))
         raise typer.Exit(2)
     console.print(
         f"Imported {source}: {report.rows_read:,} rows read, {report.events_written:,} events written, "
@@ -187,7 +188,7 @@ def _import(mapping: Path, source: Path, out: Path, project_dir: Path) -> Path:
     for activity, count in report.unmapped_activities.most_common():
         console.print(f"  unmapped activity {activity!r}: {count:,}")
     for warning in report.warnings:
-        console.print(f"  [yellow]{warning}[/yellow]", markup=True, highlight=False)
+        console.print(styled(f"  {warning}", "yellow"))
     return out
 
 
@@ -210,13 +211,13 @@ def build(
     templates = _templates_or_exit(project_dir)
     stale = compiler.stale_files(project_dir, compiler.generate(templates))
     if stale:
-        errors.print("[red]Generated models are stale; run `journeys compile` first.[/red]")
+        errors.print(styled("Generated models are stale; run `journeys compile` first.", "red"))
         raise typer.Exit(1)
     database = runner.database_path(project_dir, database)
     if events:
         checked = _check_inputs(project_dir, database, events)
         if strict and not checked.ok:
-            errors.print("[red]--strict: input checks failed; nothing was loaded.[/red]")
+            errors.print(styled("--strict: input checks failed; nothing was loaded.", "red"))
             raise typer.Exit(1)
     if target not in (None, "duckdb"):
         # another warehouse (docs/warehouses.md): the summary and output checks read DuckDB
@@ -229,7 +230,8 @@ def build(
         note = " (already loaded; skipped)" if file_load.skipped_as_already_loaded else ""
         console.print(f"Read {file_load.rows:,} rows from {file_load.path}{note}")
         if file_load.unknown_columns:
-            console.print(f"  [yellow]ignored columns not in the contract: {', '.join(sorted(file_load.unknown_columns))}[/yellow]")
+            console.print(styled(f"  ignored columns not in the contract: {', '.join(sorted(file_load.unknown_columns))}",
+                                 "yellow"))
     options = runner.BuildOptions(project_dir=project_dir, database=database, as_of=as_of, full_refresh=full_refresh)
     _dbt_build_with_progress(options)
     summary.print_summary(console, database, full_refresh=full_refresh)
@@ -251,7 +253,7 @@ def _dbt_build_with_progress(options: runner.BuildOptions) -> None:
             runner.run_dbt("build", options, on_node=on_node)
         except runner.DbtFailed as failure:
             progress.stop()
-            errors.print(f"[red]{failure}[/red]", markup=True, highlight=False)
+            errors.print(styled(failure, "red"))
             raise typer.Exit(1)
 
 

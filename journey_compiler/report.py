@@ -31,6 +31,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from journey_compiler.terminal import cells, styled
+
 BREAKDOWN_DIMENSIONS = ("channel", "team")
 TOP_STALLED = 25
 TERMINAL_TOP_STALLED = 5
@@ -486,7 +488,7 @@ def render_terminal(console: Console, report: Report) -> None:
     as_of = report.as_of_at.strftime("%Y-%m-%d %H:%M UTC") if report.as_of_at else "–"
     console.print(Text.assemble(("Journey report", "bold"), f"  {report.database}  ·  as of {as_of}  ·  {scope}"))
     if not report.templates:
-        console.print("No templates in the database.")
+        console.print(styled("No templates in the database."))
     for template in report.templates:
         console.print(_template_panel(template))
 
@@ -507,9 +509,10 @@ def _template_panel(template: TemplateReport) -> Panel:
             part = section(template)
             if part is not None:
                 parts += [Text(""), part]
-    subtitle = template.description
+    # Panel parses string titles as markup: titles and descriptions are data, so Text
+    subtitle = styled(template.description) if template.description else None
     return Panel(Group(*[part for part in parts if part is not None]),
-                 title=f"[bold]{template.title}[/bold] ({template.name})", title_align="left",
+                 title=Text.assemble(styled(template.title, "bold"), f" ({template.name})"), title_align="left",
                  subtitle=subtitle, subtitle_align="left", padding=(0, 1))
 
 
@@ -522,8 +525,8 @@ def _funnel_table(template: TemplateReport) -> Table:
     table.add_column("in order", justify="right")
     for step in template.funnel:
         style = "green" if step.step_kind == "end" else "blue"
-        table.add_row(step.step_name, Text(bar(step.share, 30), style=style), f"{step.journeys_reached:,}",
-                      format_share(step.share), format_share(step.in_order_share))
+        table.add_row(*cells(step.step_name, Text(bar(step.share, 30), style=style), f"{step.journeys_reached:,}",
+                             format_share(step.share), format_share(step.in_order_share)))
     return _titled("Funnel: journeys reaching each step (any order; \"in order\": every earlier step first)", table)
 
 
@@ -543,9 +546,9 @@ def _slowest_transition(template: TemplateReport) -> Any:
         marker = Text("◀ slowest", style="bold yellow") if transition.is_bottleneck else Text("")
         style = "bold" if transition.is_bottleneck else None
         name = f"{transition.from_step_name} → {transition.to_step_name}"
-        table.add_row(Text(name, style=style or ""), f"{transition.journeys:,}",
-                      format_duration(transition.p50_seconds), format_duration(transition.p90_seconds),
-                      format_duration(transition.target_seconds), marker)
+        table.add_row(*cells(Text(name, style=style or ""), f"{transition.journeys:,}",
+                             format_duration(transition.p50_seconds), format_duration(transition.p90_seconds),
+                             format_duration(transition.target_seconds), marker))
     return _titled(f"Slowest transition: {slowest.from_step_name} → {slowest.to_step_name}, "
                    f"p50 {format_duration(slowest.p50_seconds)}, p90 {format_duration(slowest.p90_seconds)} "
                    "(target: hours from the start)", table)
@@ -564,8 +567,8 @@ def _dropoff_table(template: TemplateReport) -> Any:
     biggest = max(template.timed_out_dropoffs, key=lambda step: step.journeys)
     for step in template.timed_out_dropoffs:
         style = "bold red" if step is biggest else "red"
-        table.add_row(step.step_name, Text(bar(step.share, 20), style=style), f"{step.journeys:,}",
-                      format_share(step.share))
+        table.add_row(*cells(step.step_name, Text(bar(step.share, 20), style=style), f"{step.journeys:,}",
+                             format_share(step.share)))
     return _titled(f"Where the {total:,} timed-out journeys dropped out (the last step they reached)", table)
 
 
@@ -577,10 +580,10 @@ def _stall_table(template: TemplateReport) -> Any:
                             ("waiting", "right"), ("usual p90", "right"), ("team", "left"), ("why", "left")):
         table.add_column(column, justify=justify)
     for stall in template.stalls[:TERMINAL_TOP_STALLED]:
-        table.add_row(stall.conversation_id, stall.current_step_name, stall.next_step_name,
-                      Text(format_duration(stall.waiting_seconds), style="bold"),
-                      format_duration(stall.next_transition_p90_seconds), stall.team_id or "–",
-                      stall.stall_reason.replace("_", " "))
+        table.add_row(*cells(stall.conversation_id, stall.current_step_name, stall.next_step_name,
+                             Text(format_duration(stall.waiting_seconds), style="bold"),
+                             format_duration(stall.next_transition_p90_seconds), stall.team_id or "–",
+                             stall.stall_reason.replace("_", " ")))
     return _titled(f"Stalled now: {template.stalled_total:,} of {template.open_total_at_as_of:,} open journeys "
                    f"(top {min(TERMINAL_TOP_STALLED, len(template.stalls))} by waiting time)", table)
 
@@ -595,10 +598,10 @@ def _daily_trend(template: TemplateReport) -> Any:
     table.add_column("")
     table.add_column("", no_wrap=True)
     table.add_column("")
-    table.add_row("started per day", Text(sparkline(started), style="blue"), f"{min(started):,}–{max(started):,}")
+    table.add_row(*cells("started per day", Text(sparkline(started), style="blue"), f"{min(started):,}–{max(started):,}"))
     present = [rate for rate in rates if rate is not None]
-    table.add_row("completed (share)", Text(sparkline(rates), style="green"),
-                  f"{format_share(min(present))}–{format_share(max(present))}" if present else "–")
+    table.add_row(*cells("completed (share)", Text(sparkline(rates), style="green"),
+                         f"{format_share(min(present))}–{format_share(max(present))}" if present else "–"))
     immature = sum(1 for point in template.daily if not point.is_mature)
     note = f"; {immature} not yet mature" if immature else ""
     return _titled(f"Daily trend by day of start, {first:%Y-%m-%d} → {last:%Y-%m-%d} "
@@ -631,7 +634,7 @@ def report_command(console: Console, errors: Console, database: Path, template: 
         since_date = parse_since(since)
         if html is not None:
             path = write_html_report(database, html, template, since_date)
-            console.print(f"Wrote the HTML report to {path}", highlight=False, soft_wrap=True)
+            console.print(styled(f"Wrote the HTML report to {path}"), soft_wrap=True)
         else:
             render_terminal(console, load_report(database, template, since_date))
     except (ReportError, duckdb.Error) as error:

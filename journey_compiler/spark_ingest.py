@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from journey_compiler import ingest
+from journey_compiler.terminal import styled
 
 PROFILE = "journey_tracker"
 RAW_COLUMNS = (
@@ -138,13 +139,13 @@ def run_on_spark(project_dir: Path, events: list[Path], as_of: str | None, full_
     try:
         spark = spark_session(project_dir, target)
     except ValueError as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(styled(error, "red"))
         raise SystemExit(2) from error
     spark.sparkContext.setLogLevel("ERROR")  # dbt-spark re-applies the settings per statement: one WARN each
     report = load_event_files(spark, events)
     for file_load in report.files:
         note = " (already loaded; skipped)" if file_load.skipped_as_already_loaded else ""
-        console.print(f"Read {file_load.rows:,} rows from {file_load.path}{note}")
+        console.print(styled(f"Read {file_load.rows:,} rows from {file_load.path}{note}"))
     options = runner.BuildOptions(project_dir=project_dir, database=project_dir / "target" / "unused.duckdb",
                                   as_of=as_of, full_refresh=full_refresh, target=target)
     build_with_progress(options)
@@ -153,6 +154,6 @@ def run_on_spark(project_dir: Path, events: list[Path], as_of: str | None, full_
         f"select template_name, status, count(*) as journeys from `{schema}`.journeys "
         "group by template_name, status order by template_name, status"
     ).collect()
-    console.print(f"Built on Spark, schema {schema} (warehouse {os.environ['JOURNEYS_SPARK_WAREHOUSE']}):")
+    console.print(styled(f"Built on Spark, schema {schema} (warehouse {os.environ['JOURNEYS_SPARK_WAREHOUSE']}):"))
     for row in rows:
-        console.print(f"  {row.template_name:<32} {row.status:<10} {row.journeys:>8,}")
+        console.print(styled(f"  {row.template_name:<32} {row.status:<10} {row.journeys:>8,}"))

@@ -7,6 +7,9 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from journey_compiler.terminal import cells, styled
 
 
 def print_summary(console: Console, database: Path, full_refresh: bool = False) -> None:
@@ -29,7 +32,7 @@ def print_summary(console: Console, database: Path, full_refresh: bool = False) 
     events.add_row("duplicates", f"{outcomes.get('duplicate', 0):,}")
     events.add_row("rejected", f"{outcomes.get('rejected', 0):,}")
     for reason, count in reasons:
-        events.add_row(f"  {reason}", f"{count:,}")
+        events.add_row(*cells(f"  {reason}", f"{count:,}"))
     console.print(events)
 
     by_template: dict[str, dict[str, int]] = {}
@@ -39,14 +42,15 @@ def print_summary(console: Console, database: Path, full_refresh: bool = False) 
     for column in ("template", "journeys", "completed", "timed out", "open"):
         table.add_column(column, justify="right" if column != "template" else "left")
     for template, counts in by_template.items():
-        table.add_row(
+        table.add_row(*cells(
             template, f"{sum(counts.values()):,}", f"{counts.get('completed', 0):,}",
             f"{counts.get('timed_out', 0):,}", f"{counts.get('open', 0):,}",
-        )
+        ))
     console.print(table)
-    console.print(recomputed)
+    console.print(styled(recomputed))
     print_headlines(console, database)
-    console.print(f"Tables are in [bold]{database}[/bold] (schema main): journeys, journey_milestones, rejected_events, ...")
+    console.print(Text.assemble("Tables are in ", styled(database, "bold"),
+                                " (schema main): journeys, journey_milestones, rejected_events, ..."))
 
 
 def _recomputed(connection: duckdb.DuckDBPyConnection, full_refresh: bool) -> str:
@@ -111,7 +115,7 @@ def print_headlines(console: Console, database: Path) -> None:
     for template, transition, p50, p90, step, journeys, share, stalled, open_journeys in rows:
         slowest = f"{transition} ({_duration(p50)} / {_duration(p90)})" if transition else "-"
         dropoff = f"{step}: {journeys:,} ({share:.0%})" if step else "none timed out"
-        table.add_row(template, slowest, dropoff, f"{stalled:,} of {open_journeys:,} open")
+        table.add_row(*cells(template, slowest, dropoff, f"{stalled:,} of {open_journeys:,} open"))
     console.print(table)
 
 

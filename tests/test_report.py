@@ -21,6 +21,7 @@ import base64
 import contextlib
 import dataclasses
 import fcntl
+import io
 import json
 import math
 import os
@@ -36,12 +37,13 @@ from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
+from rich.console import Console
 from typer.testing import CliRunner
 
 from journey_compiler import cli
 from journey_compiler.cli import app
 from journey_compiler.generate import generate_events
-from journey_compiler.report import load_report, sparkline, write_html_report
+from journey_compiler.report import load_report, render_terminal, sparkline, write_html_report
 from journey_compiler.report_html import render_html
 from tests.harness import PROJECT_ROOT, build
 
@@ -171,6 +173,29 @@ def test_report_errors_are_plain_messages(demo: Demo, tmp_path: Path) -> None:
     assert "returns" in unknown.output
     bad_date = invoke("--database", str(demo.database), "--since", "yesterday")
     assert bad_date.exit_code == 1 and "not a date" in bad_date.output
+
+
+def test_report_prints_markup_in_data_literally(demo: Demo) -> None:
+    """Titles, descriptions, step names, conversation ids and teams are data: `[/x]` in them is
+    printed as it is on any console (also one that reads markup), and in the HTML page."""
+    report = load_report(demo.database, template="returns")
+    template = report.templates[0]
+    assert template.stalls and template.timed_out_dropoffs and template.transitions
+    template.title, template.description = "Returns [/x] :smile:", "closes [/x], opens [bold]"
+    template.funnel[0].step_name = "[/funnel]"
+    template.transitions[0].from_step_name = "[/from]"
+    template.timed_out_dropoffs[0].step_name = "[/dropped]"
+    template.stalls[0].conversation_id, template.stalls[0].team_id = "[/bold]", "[red]"
+    literal = ("Returns [/x] :smile: (returns)", "closes [/x], opens [bold]", "[/funnel]", "[/from] →",
+               "[/dropped]", "[/bold]", "[red]")
+    out = io.StringIO()
+    render_terminal(Console(file=out, width=300), report)
+    for text in literal:
+        assert text in out.getvalue(), text
+    page = render_html(report)
+    for text in ("Returns [/x] :smile:", "closes [/x], opens [bold]", "[/bold]", "[red]"):
+        assert text in page, text
+    assert "[/funnel]" in json.dumps([spec for _, spec in _specs(page)])  # chart labels
 
 
 # ----------------------------------------------------------------------------------- HTML

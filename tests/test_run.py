@@ -150,3 +150,54 @@ def test_run_refuses_stale_generated_models(tmp_path):
     result = CliRunner().invoke(app, ["run", "--project-dir", str(project), "--database", str(tmp_path / "x.duckdb")])
     assert result.exit_code == 1
     assert "journeys compile" in result.output
+
+
+MARKUP = "[/x]"  # rich reads it as a closing tag: printed through markup it raises MarkupError
+
+
+def test_run_and_report_print_markup_in_data_literally(tmp_path):
+    """A key, a conversation id, a team, a file and a database path, a title and a description
+    holding rich markup: `journeys run` builds and `journeys report` shows them as they are."""
+    template = {**TEMPLATE, "title": f"First {MARKUP} response :smile:",
+                "description": f"closes {MARKUP}, opens [bold]"}
+    project = make_project(tmp_path, [template])
+    folder = tmp_path / "[red]" / "["
+    folder.mkdir(parents=True)
+    events = folder / "x].jsonl"  # the path reads [red]/[/x].jsonl
+    rows = [
+        {"event_id": "e1", "conversation_id": "c1", "event_type": "message.received",
+         "occurred_at": "2026-09-01T10:00:00Z", MARKUP: 1},
+        {"event_id": "e2", "conversation_id": "c1", "event_type": "message.sent", "occurred_at": "2026-09-01T10:30:00Z"},
+        # open for 10 hours at the as-of time, against a p90 of 30 minutes: stalled
+        {"event_id": "e3", "conversation_id": "[/bold]", "event_type": "message.received",
+         "occurred_at": "2026-09-01T10:00:00Z", "team_id": "[/team]"},
+        {"event_id": "e4", "conversation_id": "c2", "event_type": "message.received", "occurred_at": "2026-09-01T20:00:00Z"},
+    ]
+    events.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    database = folder / "[/y].duckdb"
+
+    result = CliRunner().invoke(app, ["run", "--project-dir", str(project), "--database", str(database),
+                                      "--events", str(events)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert f"Read 4 rows from {events}" in out
+    assert f"ignored columns not in the contract: {MARKUP}" in out
+    assert f"Tables are in {database} (schema main)" in out
+    assert {row["conversation_id"] for row in read_table(database, "journeys")} == {"c1", "[/bold]", "c2"}
+
+    report = CliRunner().invoke(app, ["report", "--project-dir", str(project), "--database", str(database)],
+                                terminal_width=200)
+    assert report.exit_code == 0, report.output
+    shown = report.output
+    assert f"Journey report  {database}" in shown
+    assert f"First {MARKUP} response :smile: (first_response)" in shown
+    assert f"closes {MARKUP}, opens [bold]" in shown
+    assert "[/bold]" in shown and "[/team]" in shown  # the stalled conversation and its team
+
+    page = tmp_path / "report.html"
+    html = CliRunner().invoke(app, ["report", "--project-dir", str(project), "--database", str(database),
+                                    "--html", str(page)])
+    assert html.exit_code == 0, html.output
+    text = page.read_text(encoding="utf-8")
+    assert f"First {MARKUP} response :smile:" in text and f"closes {MARKUP}, opens [bold]" in text
+    assert "[/bold]" in text
