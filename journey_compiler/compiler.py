@@ -20,6 +20,7 @@ from journey_compiler.conditions import (
     metadata_fields,
     trigger_expression,
 )
+from journey_compiler.inert import foreign_jinja, text_literal
 from journey_compiler.template import Template
 
 GENERATED_DIR = Path("models") / "intermediate" / "generated"
@@ -34,6 +35,7 @@ START_ATTRIBUTES = ("channel", "team_id", "agent_id")
 # dbt target types whose SQL sqlglot writes in another dialect than the default (DuckDB's); the
 # generated models carry both renderings where they differ (docs/warehouses.md)
 TARGET_DIALECTS = {"spark": "spark"}
+VIEW_CONFIG = "{{ config(materialized='view') }}\n"
 INCREMENTAL_CONFIG = (
     "{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',\n"
     "          pre_hook=\"{{ journeys_delete_refreshed() }}\") }}\n"
@@ -45,6 +47,11 @@ INCREMENTAL_CONFIG = (
 class GeneratedFile:
     path: Path
     text: str
+
+
+class ForeignJinja(ValueError):
+    """A generated file holds Jinja the compiler does not write: template text escaped
+    `inert.text_literal` and dbt would run it. A bug in the compiler, never in a template."""
 
 
 def generate(templates: list[Template], dialect: str = "duckdb") -> list[GeneratedFile]:
@@ -69,7 +76,32 @@ def generate(templates: list[Template], dialect: str = "duckdb") -> list[Generat
         GeneratedFile(GENERATED_DIR / "int_template_steps.sql", header + steps_sql(ordered, dialect)),
         GeneratedFile(GENERATED_DIR / "_generated.yml", _models_yaml(ordered, header)),
     ]
+    _assert_frame_only(files, _frame_jinja(ordered))
     return files
+
+
+def _frame_jinja(templates: list[Template]) -> list[str]:
+    """Every Jinja construct the compiler itself writes; any other is template text that dbt
+    would render (a template must never run anything)."""
+    refs = ["stg_events", "int_refresh_conversations", *(f"{MATCHES_MODEL}__{t.name}" for t in templates)]
+    targets = [f"{{% {keyword} target.type == '{target}' %}}" for target in TARGET_DIALECTS for keyword in ("if", "elif")]
+    return [
+        INCREMENTAL_CONFIG, VIEW_CONFIG, "{{ journeys_as_of() }}", "{{ journeys_refresh_filter('conversation_id') }}",
+        "{% else %}", "{% endif %}", *targets, *(f"{{{{ ref('{name}') }}}}" for name in refs),
+    ]
+
+
+def _assert_frame_only(files: list[GeneratedFile], allowed: list[str]) -> None:
+    """The last guard: the only Jinja in a generated file is the frame (`_frame_jinja`)."""
+    for generated in files:
+        found = foreign_jinja(generated.text, allowed)
+        if found is not None:
+            line, construct = found
+            raise ForeignJinja(
+                f"{generated.path}:{line}: the generated model would hold Jinja the compiler does not write "
+                f"({construct}); template text must be written with inert.text_literal. This is a bug in "
+                "`journeys compile`, not in the template; nothing was written."
+            )
 
 
 def write(project_dir: Path, files: list[GeneratedFile]) -> list[Path]:
@@ -112,7 +144,7 @@ def trigger_matches_sql(templates: list[Template], dialect: str) -> str:
         final = _balanced_union(selects)
     else:
         final = _dialect_sql(_empty_matches(), dialect)
-    return "{{ config(materialized='view') }}\n" + _frame([("final", final)])
+    return VIEW_CONFIG + _frame([("final", final)])
 
 
 def template_matches_sql(template: Template, dialect: str) -> str:
@@ -167,7 +199,7 @@ def _triggers(template: Template):
 
 def _events_cte(event_types: list[str], dialect: str) -> str:
     columns = ", ".join(EVENT_COLUMNS + START_ATTRIBUTES + ("status", "tags", "metadata"))
-    types = exp.column("event_type").isin(*(exp.Literal.string(t) for t in event_types)) if event_types else exp.false()
+    types = exp.column("event_type").isin(*(text_literal(t) for t in event_types)) if event_types else exp.false()
     return (
         f"select {columns}\n"
         "from {{ ref('stg_events') }}\n"
@@ -198,7 +230,7 @@ def _flags_select(template: Template) -> exp.Select:
         end_index = end_index.when(trigger_expression(end, extracted=True), exp.Literal.number(index))
     columns.append(end_index.as_("end_index"))
     relevant = exp.column("event_type").isin(
-        *(exp.Literal.string(t) for t in sorted({trigger.event for trigger in _triggers(template)}))
+        *(text_literal(t) for t in sorted({trigger.event for trigger in _triggers(template)}))
     )
     return exp.select(*columns).from_("event_values").where(relevant)
 
@@ -228,7 +260,7 @@ def _timestamp(moment: datetime) -> exp.Expression:
 def _match_selects(template: Template) -> list[tuple[str, exp.Select]]:
     flags = "flags"
     base = [
-        exp.Literal.string(template.name).as_("template_name"),
+        text_literal(template.name).as_("template_name"),
         *(exp.column(c) for c in EVENT_COLUMNS if c != "event_type"),
     ]
     attributes = [exp.column(c) for c in START_ATTRIBUTES]
@@ -325,7 +357,7 @@ def _values_select(columns: dict[str, str], rows: list[list[object]]) -> exp.Sel
             return exp.Boolean(this=value)
         if isinstance(value, (int, float)):
             return exp.Literal.number(value)
-        return exp.Literal.string(str(value))
+        return text_literal(str(value))
 
     typed = [exp.cast(exp.column(name), exp.DataType.build(kind)).as_(name) for name, kind in columns.items()]
     if not rows:

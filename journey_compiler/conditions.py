@@ -1,7 +1,7 @@
 """Turn template conditions into sqlglot expressions over the staged events.
 
-Template values only ever become sqlglot literals, so a value is compared as data whatever
-it contains (quotes, backslashes, `--`, `%`, non-ASCII).
+Template values only ever become sqlglot literals (`inert.text_literal`), so a value is compared
+as data whatever it contains (quotes, backslashes, `--`, `%`, non-ASCII, Jinja's `{{`).
 
 Missing values (contract 3.1): the staged columns hold NULL for a missing string or tag list
 (empty strings and empty lists are NULL there already). A positive operator is
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from journey_compiler.inert import text_literal
 from journey_compiler.template import (
     METADATA_PREFIX,
     AllOf,
@@ -36,7 +37,7 @@ def trigger_expression(trigger: Trigger, extracted: bool = False) -> exp.Express
     With `extracted`, metadata values are read from columns named by `metadata_column`
     (extracted once per event by the caller) instead of being parsed out of the JSON here.
     """
-    parts = [exp.column("event_type").eq(exp.Literal.string(trigger.event))]
+    parts = [exp.column("event_type").eq(text_literal(trigger.event))]
     parts.extend(condition_expression(node, extracted) for node in trigger.conditions)
     return exp.and_(*parts)
 
@@ -100,10 +101,10 @@ def field_expression(field: str, extracted: bool = False) -> exp.Expression:
     if extracted:
         return exp.column(metadata_column(field))
     path = "$." + field[len(METADATA_PREFIX):]
-    text = exp.JSONExtractScalar(this=exp.column("metadata"), expression=exp.Literal.string(path))
+    text = exp.JSONExtractScalar(this=exp.column("metadata"), expression=text_literal(path))
     # JSON's "" and [] are missing values too (contract 3.1); JSON null already yields NULL.
     # The empty array is told apart from the string "[]" by its JSON form, not its text.
-    json_value = exp.JSONExtract(this=exp.column("metadata"), expression=exp.Literal.string(path))
+    json_value = exp.JSONExtract(this=exp.column("metadata"), expression=text_literal(path))
     is_empty_list = exp.cast(json_value, exp.DataType.build("varchar")).eq(exp.Literal.string("[]"))
     return exp.Case().when(is_empty_list, exp.null()).else_(exp.Nullif(this=text, expression=exp.Literal.string("")))
 
@@ -125,7 +126,7 @@ def _test(condition: Condition, extracted: bool) -> exp.Expression:
     kind = field_kind(condition.field)
     column = field_expression(condition.field, extracted)
     op = condition.op
-    values = [exp.Literal.string(text) for text in condition.value_texts()] if condition.value is not None else []
+    values = [text_literal(text) for text in condition.value_texts()] if condition.value is not None else []
 
     if op == "is_set":
         return column.is_(exp.null()).not_()
