@@ -62,8 +62,9 @@ bench: $(TEST_STAMP)
 clean:
 	rm -rf target dbt_packages logs
 
-# The Helpdesk example on the real log (examples/helpdesk/README.md); HELPDESK_LOG=path overrides.
-HELPDESK_LOG ?= ../shared/datasets/helpdesk/helpdesk.csv.gz
+# The Helpdesk example on the real log, shipped in examples/helpdesk/data/ (CC BY 4.0, see its
+# ATTRIBUTION.md); HELPDESK_LOG=path builds another copy.
+HELPDESK_LOG ?= examples/helpdesk/data/helpdesk.csv.gz
 .PHONY: helpdesk
 helpdesk: $(STAMP)
 	$(BIN)/python examples/helpdesk/build.py --source $(HELPDESK_LOG)

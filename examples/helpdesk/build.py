@@ -34,7 +34,7 @@ from journey_compiler.loader import load_templates
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-DATASET = REPO.parent / "shared" / "datasets" / "helpdesk" / "helpdesk.csv.gz"
+DATASET = HERE / "data" / "helpdesk.csv.gz"  # the log ships with the example (data/ATTRIBUTION.md)
 MAPPING = HERE / "mapping.yml"
 TEMPLATES = HERE / "journeys"
 BUILD_DIR = HERE / "target"
