@@ -788,6 +788,18 @@ add(operator_case("operators_on_present_values", OPERATORS_ON_VALUES))
 add(operator_case("operators_on_missing_values", OPERATORS_ON_MISSING))
 
 
+def _contract_example() -> Case:
+    """docs/contract.md §5, read from the page: the doc's worked example is a case like the others."""
+    from tests.contract_doc import worked_example
+
+    example = worked_example()
+    return Case("contract_worked_example", [example["template"]], example["events"], None,
+                example["journeys"], example["milestones"])
+
+
+add(_contract_example())
+
+
 # ---------------------------------------------------------------- comparing
 
 
