@@ -44,6 +44,23 @@ def _templates_or_exit(project_dir: Path):
         raise typer.Exit(2)
 
 
+def _generate_or_exit(templates) -> list[compiler.GeneratedFile]:
+    try:
+        return compiler.generate(templates)
+    except compiler.ForeignJinja as error:
+        errors.print(str(error), markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
+def _as_of_or_exit(as_of: str | None) -> str | None:
+    """--as-of parsed here, so dbt only ever gets a normalised UTC timestamp (never text it would render)."""
+    try:
+        return runner.as_of_for_dbt(as_of)
+    except runner.AsOfError as error:
+        errors.print(str(error), markup=False, highlight=False)
+        raise typer.Exit(2)
+
+
 @app.command()
 def validate(project_dir: ProjectDir = Path(".")) -> None:
     """Check every template in journeys/; print every error of every file."""
@@ -58,7 +75,7 @@ def compile_command(
 ) -> None:
     """Turn the templates into dbt models under models/intermediate/generated/."""
     templates = _templates_or_exit(project_dir)
-    files = compiler.generate(templates)
+    files = _generate_or_exit(templates)
     if check:
         stale = compiler.stale_files(project_dir, files)
         if stale:
@@ -88,7 +105,7 @@ def run(
     events: Annotated[list[Path], typer.Option("--events", help="Event file (JSONL, CSV or Parquet); repeatable.")] = [],
     project_dir: ProjectDir = Path("."),
     database: Database = None,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Compute journey state as of this UTC time.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Compute journey state as of this time: ISO 8601, e.g. 2026-09-20T12:00:00Z; no offset means UTC.")] = None,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild every table from all events.")] = False,
     mapping: Annotated[
         Optional[Path],
@@ -103,6 +120,7 @@ def run(
     ] = None,
 ) -> None:
     """Check and load event files into the raw table, build every model with dbt, check the outputs, print a summary."""
+    as_of = _as_of_or_exit(as_of)
     if mapping is not None:
         imported_dir = Path(project_dir) / "target" / "imported"
         imported_dir.mkdir(parents=True, exist_ok=True)
@@ -209,7 +227,7 @@ def build(
     strict: bool = False, target: str | None = None,
 ) -> Path:
     templates = _templates_or_exit(project_dir)
-    stale = compiler.stale_files(project_dir, compiler.generate(templates))
+    stale = compiler.stale_files(project_dir, _generate_or_exit(templates))
     if stale:
         errors.print(styled("Generated models are stale; run `journeys compile` first.", "red"))
         raise typer.Exit(1)

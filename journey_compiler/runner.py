@@ -6,6 +6,7 @@ import json
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -27,6 +28,30 @@ class BuildOptions:
 
 class DbtFailed(RuntimeError):
     """dbt finished with errors or failing tests."""
+
+
+class AsOfError(ValueError):
+    """An --as-of value that is not a timestamp."""
+
+
+AS_OF_FORMAT = "use an ISO 8601 timestamp, e.g. 2026-09-20T12:00:00Z or 2026-09-20 14:00:00+02:00 (no offset means UTC)"
+
+
+def as_of_for_dbt(text: str | None) -> str | None:
+    """The as-of time as dbt gets it: UTC, 'YYYY-MM-DD HH:MM:SS[.ffffff]', offsets converted.
+
+    Parsed here because dbt renders a var's text as Jinja: only this normalised form, digits
+    and separators, ever reaches it.
+    """
+    if text is None or text == "":
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        raise AsOfError(f"--as-of {text!r} is not a timestamp; {AS_OF_FORMAT}") from None
+    return moment.isoformat(sep=" ", timespec="microseconds" if moment.microsecond else "seconds")
 
 
 def database_path(project_dir: Path, database: Path | None) -> Path:
@@ -55,8 +80,9 @@ def _environment(database: Path) -> Iterator[None]:
 def dbt_args(command: str, options: BuildOptions) -> list[str]:
     project = str(Path(options.project_dir).resolve())
     variables: dict[str, object] = dict(options.extra_vars)
-    if options.as_of:
-        variables["journeys_as_of"] = options.as_of
+    as_of = as_of_for_dbt(options.as_of)
+    if as_of:
+        variables["journeys_as_of"] = as_of
     args = [command, "--project-dir", project, "--profiles-dir", project, "--quiet"]
     target_path = options.target_path or Path(project) / "target"
     args += ["--target-path", str(target_path), "--log-path", str(Path(target_path) / "logs")]

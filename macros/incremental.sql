@@ -104,7 +104,7 @@
         {{ dbt.current_timestamp() }},
         (select max(loaded_at) from {{ relations['stg_events__validated'] }}),
         (select {{ journeys_template_fingerprint() }} from {{ relations['int_template_definitions'] }}),
-        '{{ var("journeys_as_of", "") | replace("'", "") }}',
+        '{{ journeys_as_of_setting() }}',
         {{ journeys_as_of(relations['stg_events']) }}
 {%- endmacro %}
 

@@ -201,3 +201,63 @@ def test_run_and_report_print_markup_in_data_literally(tmp_path):
     text = page.read_text(encoding="utf-8")
     assert f"First {MARKUP} response :smile:" in text and f"closes {MARKUP}, opens [bold]" in text
     assert "[/bold]" in text
+
+
+AS_OF_EVENTS = [
+    {"event_id": "a1", "conversation_id": "c1", "event_type": "message.received", "occurred_at": "2026-09-20T10:00:00Z"},
+    {"event_id": "a2", "conversation_id": "c2", "event_type": "message.received", "occurred_at": "2026-09-20T11:00:00Z"},
+    {"event_id": "a3", "conversation_id": "c1", "event_type": "message.sent", "occurred_at": "2026-09-20T11:30:00Z"},
+    {"event_id": "a4", "conversation_id": "c2", "event_type": "message.sent", "occurred_at": "2026-09-20T13:00:00Z"},
+]
+LOAD_COLUMNS = {"loaded_at", "ingested_at", "recorded_at", "loaded_until", "load_id"}
+
+
+def _tables_without_load_times(database: Path) -> dict[str, list[tuple]]:
+    """Every table of the build, rows sorted, columns naming the load (its time, its id) dropped."""
+    import duckdb
+
+    with duckdb.connect(str(database)) as connection:
+        names = [n for (n,) in connection.execute(
+            "select table_name from information_schema.tables where table_schema = 'main'").fetchall()]
+        tables = {}
+        for name in names:
+            cursor = connection.execute(f'select * from main."{name}"')
+            keep = [i for i, column in enumerate(cursor.description) if column[0] not in LOAD_COLUMNS]
+            tables[name] = sorted((tuple(row[i] for i in keep) for row in cursor.fetchall()), key=repr)
+    return tables
+
+
+def test_run_as_of_with_an_offset_is_that_instant(tmp_path):
+    """-12:00 at midnight is noon UTC: the same tables as a run at ...T12:00:00Z."""
+    project = make_project(tmp_path, [TEMPLATE])
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(e) + "\n" for e in AS_OF_EVENTS), encoding="utf-8")
+    built = {}
+    for as_of in ("2026-09-20T00:00:00-12:00", "2026-09-20T12:00:00Z"):
+        database = tmp_path / f"{len(built)}.duckdb"
+        result = CliRunner().invoke(app, ["run", "--project-dir", str(project), "--database", str(database),
+                                          "--events", str(events), "--as-of", as_of])
+        assert result.exit_code == 0, result.output
+        built[as_of] = _tables_without_load_times(database)
+    offset, utc = built.values()
+    assert offset["int_metrics_as_of"] == [(datetime(2026, 9, 20, 12, 0),)]
+    journeys = read_table(tmp_path / "0.duckdb", "journeys")
+    assert sorted((j["conversation_id"], j["status"]) for j in journeys) == [("c1", "completed"), ("c2", "open")]
+    assert sorted(offset) == sorted(utc)
+    assert {name for name in offset if offset[name] != utc[name]} == set()
+
+
+def test_run_refuses_an_as_of_that_is_not_a_timestamp(tmp_path):
+    project = make_project(tmp_path, [TEMPLATE])
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(e) + "\n" for e in AS_OF_EVENTS), encoding="utf-8")
+    database = tmp_path / "db.duckdb"
+    for as_of in ("yesterday", "2026-13-01", "infinity", '{% do run_query("create table main.pwned as select 1") %}'):
+        result = CliRunner().invoke(app, ["run", "--project-dir", str(project), "--database", str(database),
+                                          "--events", str(events), "--as-of", as_of])
+        assert result.exit_code == 2, result.output
+        lines = result.output.strip().splitlines()
+        assert lines == [f"--as-of {as_of!r} is not a timestamp; use an ISO 8601 timestamp, e.g. "
+                         "2026-09-20T12:00:00Z or 2026-09-20 14:00:00+02:00 (no offset means UTC)"], result.output
+        assert "Traceback" not in result.output
+        assert not database.exists()  # nothing loaded, nothing built

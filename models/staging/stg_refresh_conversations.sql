@@ -46,7 +46,7 @@ rebuild_everything as (
     from last_run
     cross join current_templates
     where last_run.template_fingerprint = current_templates.template_fingerprint
-        and last_run.as_of_setting = '{{ var("journeys_as_of", "") | replace("'", "") }}'
+        and last_run.as_of_setting = '{{ journeys_as_of_setting() }}'
 
 ),
 
