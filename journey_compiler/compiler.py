@@ -236,7 +236,7 @@ def _flags_select(template: Template) -> exp.Select:
 
 
 def _enabled_expression(template: Template) -> exp.Expression:
-    """The template is enabled at the event's time (contract 3.4), from its toggles."""
+    """The template is enabled at the event's time (contract §3.4), from its toggles."""
     intervals = template.enabled_intervals()
     if not intervals:
         return exp.false()

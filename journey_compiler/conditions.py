@@ -3,7 +3,7 @@
 Template values only ever become sqlglot literals (`inert.text_literal`), so a value is compared
 as data whatever it contains (quotes, backslashes, `--`, `%`, non-ASCII, Jinja's `{{`).
 
-Missing values (contract 3.1): the staged columns hold NULL for a missing string or tag list
+Missing values (contract §3.1): the staged columns hold NULL for a missing string or tag list
 (empty strings and empty lists are NULL there already). A positive operator is
 `COALESCE(test, FALSE)`, a negative one is `NOT COALESCE(positive test, FALSE)`, so a missing
 field makes positive operators false and negative ones true, as an analyst reads them.
@@ -102,7 +102,7 @@ def field_expression(field: str, extracted: bool = False) -> exp.Expression:
         return exp.column(metadata_column(field))
     path = "$." + field[len(METADATA_PREFIX):]
     text = exp.JSONExtractScalar(this=exp.column("metadata"), expression=text_literal(path))
-    # JSON's "" and [] are missing values too (contract 3.1); JSON null already yields NULL.
+    # JSON's "" and [] are missing values too (contract §3.1); JSON null already yields NULL.
     # The empty array is told apart from the string "[]" by its JSON form, not its text.
     json_value = exp.JSONExtract(this=exp.column("metadata"), expression=text_literal(path))
     is_empty_list = exp.cast(json_value, exp.DataType.build("varchar")).eq(exp.Literal.string("[]"))

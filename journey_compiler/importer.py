@@ -3,7 +3,7 @@
 `import_log(mapping, source, out)` reads the source row by row (an XES file is streamed and
 its elements cleared as they are used, so memory does not grow with the file), converts every
 row with the mapping (journey_compiler.mapping) and writes one JSON object a line in the
-event format of the contract (section 1). A row that cannot become an event is written to the
+event format of the contract (docs/contract.md §1). A row that cannot become an event is written to the
 sidecar `<out stem>.rejected.jsonl` with its reason, detail, source line and values, so
 `rows_read == events_written + rows_rejected` always holds and nothing is lost silently.
 

@@ -43,7 +43,7 @@
 {%- endmacro %}
 
 
-{#- A JSON array of strings as a list column; NULL (missing) when empty (contract 3.1). -#}
+{#- A JSON array of strings as a list column; NULL (missing) when empty (contract §3.1). -#}
 {% macro json_string_list(text) -%}
     {{ return(adapter.dispatch('json_string_list', 'journey_tracker')(text)) }}
 {%- endmacro %}

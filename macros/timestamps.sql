@@ -1,5 +1,5 @@
 {#- Text to a UTC timestamp without time zone; NULL when the text is not a timestamp.
-    A value without an offset is UTC (contract 1); the session time zone is UTC (profiles.yml). -#}
+    A value without an offset is UTC (contract §1); the session time zone is UTC (profiles.yml). -#}
 {% macro parse_utc_timestamp(text) -%}
     {{ return(adapter.dispatch('parse_utc_timestamp', 'journey_tracker')(text)) }}
 {%- endmacro %}

@@ -1,7 +1,7 @@
-"""A plain-Python reference for journeys, written from the contract (semantics.md 1, 3, 4).
+"""A plain-Python reference for journeys, written from the contract (docs/contract.md §1, §3, §4).
 
 It walks one template and one conversation event by event with a small state machine,
-exactly as contract 3.2 tells the story. It is meant to be obviously correct, not fast:
+exactly as contract §3.2 tells the story. It is meant to be obviously correct, not fast:
 the dbt models are checked against it (tests/test_property.py), and it is checked against
 hand-worked cases (tests/cases.py, tests/test_reference.py).
 
@@ -65,7 +65,7 @@ def load_template(data: dict | Template) -> Template:
 
 
 def to_utc_naive(value: datetime | str) -> datetime:
-    """A timestamp as naive UTC; text without an offset is UTC (contract 1)."""
+    """A timestamp as naive UTC; text without an offset is UTC (contract §1)."""
     if isinstance(value, str):
         text = value.strip()
         if text.endswith(("Z", "z")):
@@ -96,7 +96,7 @@ class Event:
 
 
 def accepted_events(events: list[dict]) -> list[Event]:
-    """Typed events, the first copy of each event_id kept (contract 1)."""
+    """Typed events, the first copy of each event_id kept (contract §1)."""
     seen: set[str] = set()
     result = []
     for raw in events:
@@ -124,7 +124,7 @@ def accepted_events(events: list[dict]) -> list[Event]:
     return result
 
 
-# ---------------------------------------------------------------- conditions (contract 3.1)
+# ---------------------------------------------------------------- conditions (contract §3.1)
 
 
 def is_missing(value: Any) -> bool:

@@ -1,4 +1,4 @@
-{#- Journeys whose columns disagree with their status (contract section 4). -#}
+{#- Journeys whose columns disagree with their status (contract §4). -#}
 {% test journey_status_consistent(model) %}
 
 select *

@@ -1,4 +1,4 @@
--- One row per journey and milestone of its template, reached or not (contract 4).
+-- One row per journey and milestone of its template, reached or not (docs/contract.md §4.2).
 
 -- depends_on: {{ ref('int_refresh_conversations') }}
 

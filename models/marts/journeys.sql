@@ -1,4 +1,4 @@
--- One row per journey (contract 4).
+-- One row per journey (docs/contract.md §4.1).
 
 -- depends_on: {{ ref('int_refresh_conversations') }}
 

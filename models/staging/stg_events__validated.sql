@@ -1,4 +1,4 @@
--- Every raw row, typed, with the first contract rule it breaks (contract 1) and its
+-- Every raw row, typed, with the first contract rule it breaks (contract §1) and its
 -- duplicate rank among valid rows with the same event_id (1 = the first ingested copy).
 
 -- depends_on: {{ ref('stg_refresh_conversations') }}
@@ -36,7 +36,7 @@ typed as (
         {{ parse_utc_timestamp('nullif(trim(occurred_at), \'\')') }} as occurred_at,
         coalesce({{ parse_utc_timestamp('nullif(trim(ingested_at), \'\')') }}, _loaded_at) as ingested_at,
 
-        -- conversation state at event time; '' is a missing value (contract 3.1)
+        -- conversation state at event time; '' is a missing value (contract §3.1)
         nullif(channel, '') as channel,
         nullif(status, '') as status,
         nullif(agent_id, '') as agent_id,

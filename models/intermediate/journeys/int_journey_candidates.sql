@@ -1,7 +1,7 @@
 -- Every start candidate of every template and conversation: an enabled event matching the
--- start trigger (contract 3.2.1, 3.4). For each, the journey it would open: the end event
+-- start trigger (contract §3.2.1, §3.4). For each, the journey it would open: the end event
 -- that would close it, its deadline, its status as of the as-of time, and where the next
--- journey could start after it closes (contract 3.2.6). Which candidates really open a
+-- journey could start after it closes (contract §3.2.6). Which candidates really open a
 -- journey is decided in int_journey_starts.
 
 -- depends_on: {{ ref('int_refresh_conversations') }}
@@ -31,7 +31,7 @@ event_stream as (
         event_id,
         occurred_at,
         max(case when match_kind = 'start' then 1 else 0 end) = 1 as is_candidate,
-        -- the first listed end condition the event matches names the end (contract 3.2.3)
+        -- the first listed end condition the event matches names the end (contract §3.2.3)
         min(case when match_kind = 'end' then step_order end) as end_index
     from matches
     group by template_name, conversation_id, event_seq, event_id, occurred_at
@@ -82,7 +82,7 @@ candidates as (
 ),
 
 -- an end event at or before the deadline completes; else the deadline times it out once it
--- has passed the as-of time; else it is open (contract 3.2.4, 3.2.5)
+-- has passed the as-of time; else it is open (contract §3.2.4, §3.2.5)
 outcomes as (
 
     select

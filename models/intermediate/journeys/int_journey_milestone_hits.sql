@@ -1,4 +1,4 @@
--- The event at which each journey first reached each milestone (contract 3.2.2): the first
+-- The event at which each journey first reached each milestone (contract §3.2.2): the first
 -- matching event strictly after the start, up to and including the closing event, and not
 -- after the deadline. Journeys of one template and conversation never overlap, so a match
 -- belongs to the latest journey started strictly before it.

@@ -1,4 +1,4 @@
--- Which start candidates really open a journey (contract 3.2, 3.3). Three cases, by template:
+-- Which start candidates really open a journey (contract §3.2, §3.3). Three cases, by template:
 --   reentry false          : the first candidate only.
 --   reentry, no timeout    : a journey is open from its start to the first end after it, so
 --                            whether a candidate opens depends only on the events before it:

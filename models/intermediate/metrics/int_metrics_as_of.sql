@@ -1,4 +1,4 @@
--- The as-of time the metric marts measure "now" against (contract 3.2.5), as one row, so
+-- The as-of time the metric marts measure "now" against (contract §3.2.5), as one row, so
 -- that every metric model reads the same instant.
 
 with as_of as (
