@@ -1,7 +1,8 @@
 """Hand-worked journey cases, as data, each with the rows the contract says it must produce.
 
-Every case is small enough to check by reading it against docs/semantics.md; the expected
-rows are written out by hand, never computed. The same cases run against the plain-Python
+Every case is small enough to check by reading it against docs/contract.md and the decisions
+of docs/semantics.md; the expected rows are written out by hand, never computed (the last
+case, the contract's worked example, is read from the page). The same cases run against the plain-Python
 reference (tests/test_reference.py) and can be run through the dbt build with
 `compare_case(case, journeys, milestones)`.
 

@@ -35,7 +35,7 @@ def _blocks(text: str) -> dict[str, list[str]]:
         if not marker:
             continue
         body: list[str] = []
-        rest = lines[index + 1:]
+        rest = lines[index + 1 :]
         if rest and rest[0].startswith("```"):
             for inner in rest[1:]:
                 if inner.startswith("```"):
@@ -70,9 +70,18 @@ def _cell(column: str, text: str) -> Any:
 
 def _table(lines: list[str]) -> list[dict[str, Any]]:
     """A markdown table as dicts; the second line is the |---| separator."""
-    split = lambda line: [cell.strip() for cell in line.strip().strip("|").split("|")]  # noqa: E731
-    header = split(lines[0])
-    return [{column: _cell(column, cell) for column, cell in zip(header, split(line))} for line in lines[2:]]
+    header = _cells(lines[0])
+    rows = []
+    for line in lines[2:]:
+        cells = _cells(line)
+        if len(cells) != len(header):
+            raise ValueError(f"{CONTRACT}: {len(cells)} cells where the header has {len(header)}: {line}")
+        rows.append({column: _cell(column, cell) for column, cell in zip(header, cells, strict=True)})
+    return rows
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
 
 
 def worked_example() -> dict[str, Any]:

@@ -23,7 +23,10 @@ def _text_files() -> list[Path]:
     """Every file git tracks or would track (ignored build output left out), text only."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.splitlines()
     files = []
     for name in listed:
@@ -54,8 +57,10 @@ def _anchors(path: Path) -> set[str]:
 def test_nothing_points_outside_the_repository() -> None:
     found = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-        for path in _text_files() if path.name != "test_docs.py"
-        for number, line in enumerate(_read(path).splitlines(), start=1) if OUTSIDE.search(line)
+        for path in _text_files()
+        if path.name != "test_docs.py"
+        for number, line in enumerate(_read(path).splitlines(), start=1)
+        if OUTSIDE.search(line)
     ]
     assert found == [], "paths outside the repository (a clone does not have them):\n" + "\n".join(found)
 
@@ -71,7 +76,9 @@ def test_contract_citations_name_existing_sections() -> None:
                 cited += 1
                 section = match.group(1) or match.group(2)
                 if section not in sections:
-                    wrong.append(f"{path.relative_to(ROOT)}:{number}: cites contract §{section}, which docs/contract.md lacks")
+                    wrong.append(
+                        f"{path.relative_to(ROOT)}:{number}: cites contract §{section}, which docs/contract.md lacks"
+                    )
     assert cited > 20  # the pattern still finds the citations
     assert wrong == [], "\n".join(wrong)
 
@@ -104,4 +111,6 @@ def test_helpdesk_log_ships_with_its_attribution() -> None:
     assert rows == 21_348
     attribution = _read(log.parent / "ATTRIBUTION.md")
     for needed in ("Verenich", "10.17632/39bp3vv62t.1", "CC BY 4.0", "creativecommons.org/licenses/by/4.0", "Changes"):
-        assert needed in attribution, f"ATTRIBUTION.md must name {needed!r} (CC BY 4.0 asks for credit, licence, changes)"
+        assert needed in attribution, (
+            f"ATTRIBUTION.md must name {needed!r} (CC BY 4.0 asks for credit, licence, changes)"
+        )

@@ -34,10 +34,12 @@ def _load_example():
 
 
 @pytest.fixture(scope="module")
-def figures(tmp_path_factory, worker_id) -> dict:
+def figures(tmp_path_factory, request) -> dict:
     """The example built once per test session, even when xdist spreads these tests over
     workers: the first builds (models only: the data tests run in `make helpdesk` and in the
     rest of the suite), the others wait on a lock and read its figures."""
+    # xdist's worker_id fixture, read directly so the file also runs with `-p no:xdist`
+    worker_id = getattr(request.config, "workerinput", {}).get("workerid", "master")
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if worker_id != "master" else base
     cache = shared / "helpdesk_figures.json"
