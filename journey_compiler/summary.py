@@ -68,9 +68,45 @@ def _recomputed(connection: duckdb.DuckDBPyConnection, full_refresh: bool) -> st
         for table in ("stg_refresh_conversations", "int_refresh_conversations")
     )
     if refreshed == conversations:
-        return f"This run recomputed all {conversations:,} conversations."
+        why = full_recompute_reasons(connection)
+        return f"This run recomputed all {conversations:,} conversations" + (
+            f" (full recompute: {', '.join(why)})." if why else ".")
     return (f"This run recomputed {refreshed:,} of {conversations:,} conversations: {restaged:,} with rows "
             f"loaded since the last run, {refreshed - restaged:,} more with journeys that timed out.")
+
+
+# manifest columns that force a full recompute when they differ from the run before
+# (models/staging/stg_refresh_conversations.sql), in the order a summary names them
+RECOMPUTE_CAUSES = (
+    ("template_fingerprint", "the templates changed"),
+    ("catalog_fingerprint", "the event catalog changed"),
+    ("rules_fingerprint", "the project's models or macros changed"),
+    ("as_of_setting", "the --as-of setting changed"),
+)
+
+
+def full_recompute_reasons(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """Why the last recorded run recomputed everything, from its manifest row and the one
+    before: a nightly log that suddenly costs a full refresh says what caused it."""
+    columns = {row[0] for row in connection.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = 'main' and table_name = 'journeys_run_manifest'"
+    ).fetchall()}
+    if not columns:
+        return []
+    names = [name for name, _ in RECOMPUTE_CAUSES if name in columns] + ["as_of_at"]
+    runs = connection.execute(
+        f"select {', '.join(names)} from main.journeys_run_manifest order by recorded_at desc limit 2"
+    ).fetchall()
+    if len(runs) < 2:
+        return ["first run"]
+    now, before = (dict(zip(names, run)) for run in runs)
+    reasons = [why for name, why in RECOMPUTE_CAUSES if name in columns and now[name] != before[name]]
+    if "the templates changed" in reasons and "the project's models or macros changed" in reasons:
+        reasons.remove("the project's models or macros changed")  # the generated models follow the templates
+    if not reasons and None not in (now["as_of_at"], before["as_of_at"]) and now["as_of_at"] < before["as_of_at"]:
+        reasons.append("the as-of time went back")
+    return reasons
 
 
 HEADLINES_SQL = """

@@ -70,11 +70,16 @@
         loaded_until {{ dbt.type_timestamp() }},
         template_fingerprint {{ dbt.type_string() }},
         as_of_setting {{ dbt.type_string() }},
-        as_of_at {{ dbt.type_timestamp() }}
+        as_of_at {{ dbt.type_timestamp() }},
+        catalog_fingerprint {{ dbt.type_string() }},
+        rules_fingerprint {{ dbt.type_string() }}
     );
-    {#- manifests written before the as-of time was recorded -#}
+    {#- manifests written before these were recorded -#}
     alter table {{ manifest }} add column if not exists as_of_at {{ dbt.type_timestamp() }};
-    insert into {{ manifest }} (recorded_at, loaded_until, template_fingerprint, as_of_setting, as_of_at)
+    alter table {{ manifest }} add column if not exists catalog_fingerprint {{ dbt.type_string() }};
+    alter table {{ manifest }} add column if not exists rules_fingerprint {{ dbt.type_string() }};
+    insert into {{ manifest }} (recorded_at, loaded_until, template_fingerprint, as_of_setting, as_of_at,
+        catalog_fingerprint, rules_fingerprint)
     {{ journeys_run_record_row(relations) }};
 {%- endmacro %}
 
@@ -89,7 +94,7 @@
     {%- set built = models | map(attribute='node.name') | list -%}
     {%- if failed or 'journeys' not in built or 'journey_milestones' not in built -%}{{ return(none) }}{%- endif -%}
     {%- set relations = {} -%}
-    {%- for name in ['stg_events__validated', 'stg_events', 'int_template_definitions'] -%}
+    {%- for name in ['stg_events__validated', 'stg_events', 'int_template_definitions', 'event_catalog'] -%}
         {%- set relation = journeys_built_relation(name) -%}
         {%- if relation is none -%}{{ return(none) }}{%- endif -%}
         {%- do relations.update({name: relation}) -%}
@@ -98,14 +103,17 @@
 {%- endmacro %}
 
 
-{#- The manifest row of a completed run: what it loaded, the templates, the as-of time. -#}
+{#- The manifest row of a completed run: what it loaded, the templates, the as-of time, the
+    catalog and the rules (macros/fingerprints.sql). -#}
 {% macro journeys_run_record_row(relations) -%}
     select
         {{ dbt.current_timestamp() }},
         (select max(loaded_at) from {{ relations['stg_events__validated'] }}),
         (select {{ journeys_template_fingerprint() }} from {{ relations['int_template_definitions'] }}),
         '{{ journeys_as_of_setting() }}',
-        {{ journeys_as_of(relations['stg_events']) }}
+        {{ journeys_as_of(relations['stg_events']) }},
+        (select {{ journeys_catalog_fingerprint() }} from {{ relations['event_catalog'] }}),
+        {{ journeys_rules_fingerprint() }}
 {%- endmacro %}
 
 
@@ -160,7 +168,13 @@
     {%- set manifest = api.Relation.create(schema=target.schema, identifier='journeys_run_manifest') -%}
     {%- do run_query(
         'create table if not exists ' ~ manifest ~ ' (recorded_at timestamp, loaded_until timestamp,'
-        ~ ' template_fingerprint string, as_of_setting string, as_of_at timestamp) using parquet') -%}
+        ~ ' template_fingerprint string, as_of_setting string, as_of_at timestamp,'
+        ~ ' catalog_fingerprint string, rules_fingerprint string) using parquet') -%}
+    {#- manifests written before the catalog and rules were recorded -#}
+    {%- set columns = adapter.get_columns_in_relation(manifest) | map(attribute='name') | map('lower') | list -%}
+    {%- if 'catalog_fingerprint' not in columns -%}
+        {%- do run_query('alter table ' ~ manifest ~ ' add columns (catalog_fingerprint string, rules_fingerprint string)') -%}
+    {%- endif -%}
     insert into {{ manifest }}
     {{ journeys_run_record_row(relations) }}
 {%- endmacro %}

@@ -306,3 +306,71 @@ def test_random_nightly_histories_equal_a_full_refresh(nights: list[list[dict]])
             full = full_refresh_copy(project, tmp_path, loaded)
             differences = {t: n for t, n in table_differences(incremental, full).items() if n}
             assert differences == {}, f"after night {number}"
+
+
+def catalog_rows(project: Path) -> list[str]:
+    return (project / "seeds" / "event_catalog.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def outcome(database: Path, event_id: str) -> tuple[str, str | None]:
+    with duckdb.connect(str(database)) as connection:
+        return connection.execute(
+            "select row_outcome, rejection_reason from stg_events__validated where event_id = ?", [event_id]
+        ).fetchone()
+
+
+def recompute_line(database: Path) -> str:
+    from journey_compiler.summary import _recomputed
+
+    with duckdb.connect(str(database)) as connection:
+        return _recomputed(connection, full_refresh=False)
+
+
+def test_an_edited_event_catalog_recomputes_everything(tmp_path):
+    """Night 1 rejects a type the catalog lacks; once it is added the next nightly run accepts
+    it, and once a type is removed its rows are rejected, every table equal to a full refresh."""
+    project = make_project(tmp_path, TEMPLATES)
+    faxed = {"event_id": "fax-1", "conversation_id": "faxes", "event_type": "fax.received",
+              "occurred_at": "2026-09-01T09:00:00Z", "ingested_at": "2026-09-01T09:00:01Z"}
+    incremental = tmp_path / "incremental.duckdb"
+    loaded = [write_batch(tmp_path / "night_0.jsonl", daily_batches()[0] + [faxed])]
+    build(project, incremental, loaded, full_refresh=False)
+    assert outcome(incremental, "fax-1") == ("rejected", "unknown event_type")
+
+    catalog = project / "seeds" / "event_catalog.csv"
+    catalog.write_text("".join(catalog_rows(project)) + "fax.received,faxes,A fax arrived,\n", encoding="utf-8")
+    loaded.append(write_batch(tmp_path / "night_1.jsonl", daily_batches()[1]))
+    build(project, incremental, loaded[-1:], full_refresh=False)
+    assert outcome(incremental, "fax-1") == ("accepted", None)
+    assert "(full recompute: the event catalog changed)" in recompute_line(incremental)
+    full = full_refresh_copy(project, tmp_path, loaded)
+    assert {t: n for t, n in table_differences(incremental, full).items() if n} == {}
+
+    # removing a type that closes onboarding journeys changes journeys, not only staging
+    catalog.write_text("".join(row for row in catalog_rows(project) if not row.startswith("csat.rating,")),
+                       encoding="utf-8")
+    loaded.append(write_batch(tmp_path / "night_2.jsonl", daily_batches()[2]))
+    build(project, incremental, loaded[-1:], full_refresh=False)
+    assert outcome(incremental, "quiet-onboarding-1") == ("rejected", "unknown event_type")
+    full = full_refresh_copy(project, tmp_path, loaded)
+    assert {t: n for t, n in table_differences(incremental, full).items() if n} == {}
+
+
+def test_an_edited_staging_rule_recomputes_everything(tmp_path):
+    """The rules that decide what is accepted are part of the change detection: an edited
+    staging model re-stages every conversation on the next nightly run."""
+    project = make_project(tmp_path, TEMPLATES)
+    bad = {"event_id": "bad-1", "conversation_id": "bad", "event_type": "no.such.type",
+           "occurred_at": "2026-09-01T09:00:00Z", "ingested_at": "2026-09-01T09:00:01Z"}
+    incremental = tmp_path / "incremental.duckdb"
+    loaded = [write_batch(tmp_path / "night_0.jsonl", daily_batches()[0] + [bad])]
+    build(project, incremental, loaded, full_refresh=False)
+    model = project / "models" / "staging" / "stg_events__validated.sql"
+    model.write_text(model.read_text(encoding="utf-8").replace(
+        "then 'unknown event_type'", "then 'event_type not in the catalog'"), encoding="utf-8")
+    loaded.append(write_batch(tmp_path / "night_1.jsonl", daily_batches()[1]))
+    build(project, incremental, loaded[-1:], full_refresh=False)
+    assert outcome(incremental, "bad-1") == ("rejected", "event_type not in the catalog")
+    assert "(full recompute: the project's models or macros changed)" in recompute_line(incremental)
+    full = full_refresh_copy(project, tmp_path, loaded)
+    assert {t: n for t, n in table_differences(incremental, full).items() if n} == {}

@@ -1,10 +1,13 @@
 -- The conversations whose events this run re-stages (docs/incremental.md), as trimmed ids
 -- ('' stands for rows without a conversation id). Everything on the first run, after a
--- template was added, edited or removed, or when the as-of setting changed; otherwise the
--- conversations with raw rows loaded since the last completed run and those sharing an
--- event_id with such rows. int_refresh_conversations adds those whose journeys time out.
+-- template was added, edited or removed, when the event catalog's types or the project's
+-- rules (its models and macros, macros/fingerprints.sql) changed, or when the as-of setting
+-- changed; otherwise the conversations with raw rows loaded since the last completed run and
+-- those sharing an event_id with such rows. int_refresh_conversations adds those whose
+-- journeys time out.
 
 {%- set manifest = journeys_built_relation('journeys_run_manifest') %}
+{%- set manifest_columns = adapter.get_columns_in_relation(manifest) | map(attribute='name') | map('lower') | list if manifest is not none else [] %}
 
 with raw_rows as (
 
@@ -18,8 +21,8 @@ with raw_rows as (
 
 last_run as (
 
-    {% if manifest is not none -%}
-    select loaded_until, template_fingerprint, as_of_setting
+    {% if 'rules_fingerprint' in manifest_columns -%}
+    select loaded_until, template_fingerprint, as_of_setting, catalog_fingerprint, rules_fingerprint
     from {{ manifest }}
     order by recorded_at desc
     limit 1
@@ -27,7 +30,9 @@ last_run as (
     select
         cast(null as {{ dbt.type_timestamp() }}) as loaded_until,
         cast(null as {{ dbt.type_string() }}) as template_fingerprint,
-        cast(null as {{ dbt.type_string() }}) as as_of_setting
+        cast(null as {{ dbt.type_string() }}) as as_of_setting,
+        cast(null as {{ dbt.type_string() }}) as catalog_fingerprint,
+        cast(null as {{ dbt.type_string() }}) as rules_fingerprint
     where 1 = 0
     {%- endif %}
 
@@ -40,12 +45,22 @@ current_templates as (
 
 ),
 
+current_catalog as (
+
+    select {{ journeys_catalog_fingerprint() }} as catalog_fingerprint
+    from {{ ref('event_catalog') }}
+
+),
+
 rebuild_everything as (
 
     select count(*) = 0 as is_needed
     from last_run
     cross join current_templates
+    cross join current_catalog
     where last_run.template_fingerprint = current_templates.template_fingerprint
+        and last_run.catalog_fingerprint = current_catalog.catalog_fingerprint
+        and last_run.rules_fingerprint = {{ journeys_rules_fingerprint() }}
         and last_run.as_of_setting = '{{ journeys_as_of_setting() }}'
 
 ),
