@@ -6,14 +6,16 @@ Every command works on the dbt project in the current directory, as dbt does;
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Annotated, Optional
 
+import duckdb
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from journey_compiler import compiler, ingest, runner, summary
+from journey_compiler import compiler, environment, ingest, runner, summary
 from journey_compiler import report as report_module
 from journey_compiler.loader import TemplateValidationFailed, load_templates
 from journey_compiler.schema import SCHEMA_FILE, template_json_schema
@@ -222,6 +224,27 @@ def import_command(
     _import(mapping, source, out, project_dir)
 
 
+def _exit_if_known(error: BaseException, database: Path) -> None:
+    """A known failure to use the database ends the command with its one line (environment.explain), exit 2."""
+    line = environment.explain(error, database)
+    if line is not None:
+        errors.print(styled(line, "red"))
+        raise typer.Exit(environment.EXIT_CODE) from None
+
+
+def _database_failures_in_one_line(function):
+    """Another process holding the database, a read-only place: one line, not pages of traceback."""
+    @functools.wraps(function)
+    def guarded(project_dir: Path, database: Path | None, *args, **kwargs):
+        try:
+            return function(project_dir, database, *args, **kwargs)
+        except (duckdb.Error, OSError) as error:
+            _exit_if_known(error, runner.database_path(project_dir, database))
+            raise
+    return guarded
+
+
+@_database_failures_in_one_line
 def build(
     project_dir: Path, database: Path | None, events: list[Path], as_of: str | None, full_refresh: bool,
     strict: bool = False, target: str | None = None,
@@ -232,6 +255,8 @@ def build(
         errors.print(styled("Generated models are stale; run `journeys compile` first.", "red"))
         raise typer.Exit(1)
     database = runner.database_path(project_dir, database)
+    if target in (None, "duckdb"):
+        environment.check_writable(database)  # before minutes of checks: another run may hold it
     if events:
         checked = _check_inputs(project_dir, database, events)
         if strict and not checked.ok:
@@ -270,6 +295,7 @@ def _dbt_build_with_progress(options: runner.BuildOptions) -> None:
         try:
             runner.run_dbt("build", options, on_node=on_node)
         except runner.DbtFailed as failure:
+            _exit_if_known(failure, options.database)
             progress.stop()
             errors.print(styled(failure, "red"))
             raise typer.Exit(1)

@@ -31,6 +31,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from journey_compiler import environment
 from journey_compiler.terminal import cells, styled
 
 BREAKDOWN_DIMENSIONS = ("channel", "team")
@@ -638,6 +639,9 @@ def report_command(console: Console, errors: Console, database: Path, template: 
         else:
             render_terminal(console, load_report(database, template, since_date))
     except (ReportError, duckdb.Error) as error:
-        errors.print(Text(str(error), style="red"), soft_wrap=True)
+        known = None if isinstance(error, ReportError) else environment.explain(error, database, writing=False)
+        errors.print(styled(known or error, "red"), soft_wrap=True)
+        if known:
+            return environment.EXIT_CODE
         return error.exit_code if isinstance(error, ReportError) else 1
     return 0

@@ -86,6 +86,10 @@ def dbt_args(command: str, options: BuildOptions) -> list[str]:
     args = [command, "--project-dir", project, "--profiles-dir", project, "--quiet"]
     target_path = options.target_path or Path(project) / "target"
     args += ["--target-path", str(target_path), "--log-path", str(Path(target_path) / "logs")]
+    if "DBT_LOG_LEVEL" not in os.environ:
+        # no console log: DbtFailed says what failed, and the traceback dbt prints for an error it
+        # cannot handle (a database another process holds) buries that; the file log keeps it all
+        args += ["--log-level", "none"]
     if "DBT_LOG_LEVEL_FILE" not in os.environ:
         # dbt's default debug file log costs about a second per run; DBT_LOG_LEVEL_FILE=debug brings it back
         args += ["--log-level-file", "info"]

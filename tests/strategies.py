@@ -47,6 +47,13 @@ TEXTS = (
     "%", "_", "é", "日本", "日本語", "🙂", " ", "",
 )
 TAGS = ("vip", "returns", "re", "it's", "日本", "🙂", "%", "_x", "a--b", "v")
+# Text that dbt would read as Jinja if the compiler wrote it raw (issue 13.1), with what it
+# would render to ("49"), prefixes of each other, quotes, backslashes and non-ASCII.
+JINJA_TEXTS = (
+    "{{ 7*7 }}", "49", "{{", "}}", "{%", "%}", "{#", "#}", "{% raw %}", "{% endraw %}", '{{ env_var("HOME") }}',
+    "{{ \"it's\" }}", "back\\slash{", "é{日本}", "{", "o'{{", "{%- do run_query('select 1') -%}", " ", "",
+)
+JINJA_TAGS = ("{{ 7*7 }}", "49", "{%", "{#x#}", "{% raw %}", "é{", "{")
 NUMBERS = (0, 1, 3, 4, 5, -1, 4.5, 5.0, 0.5)
 METADATA_TEXTS = ("5", "4.5", "true", "[]", "{}", "five", " 3")
 
@@ -79,13 +86,13 @@ class Pools:
 
 
 @st.composite
-def pools(draw) -> Pools:
+def pools(draw, texts: tuple[str, ...] = TEXTS, tags: tuple[str, ...] = TAGS) -> Pools:
     def few(values, low, high):
         return tuple(draw(st.lists(st.sampled_from(values), min_size=low, max_size=high, unique=True)))
 
     return Pools(
-        texts=few(TEXTS, 2, 5),
-        tags=few(TAGS, 2, 4),
+        texts=few(texts, 2, 5),
+        tags=few(tags, 2, 4),
         metadata_texts=few(METADATA_TEXTS, 1, 3),
         numbers=few(NUMBERS, 2, 4),
         event_types=few(EVENT_TYPES, 3, 5),
@@ -174,7 +181,8 @@ def templates(draw, name: str = "t", pool: Pools = Pools()) -> dict:
     enabled, toggles = draw(toggle_lists())
     data: dict[str, Any] = {
         "name": name,
-        "title": f"Template {name}",
+        "title": f"Template {name} " + draw(st.sampled_from(pool.texts)),
+        "description": draw(st.sampled_from(pool.texts)),
         "start": draw(triggers(pool)),
         "milestones": draw(steps([f"m{i}" for i in range(milestone_count)], pool)),
         "end": draw(steps([f"end{i}" for i in range(end_count)], pool)),
@@ -283,9 +291,11 @@ def event_streams(draw, min_conversations: int = 1, max_conversations: int = 6,
 
 @st.composite
 def batches(draw, min_templates: int = 10, max_templates: int = 20,
-            min_conversations: int = 10, max_conversations: int = 30) -> dict:
-    """{templates, events, as_of}: many templates (distinct names) and conversations per build."""
-    pool = draw(pools())
+            min_conversations: int = 10, max_conversations: int = 30,
+            texts: tuple[str, ...] = TEXTS, tags: tuple[str, ...] = TAGS) -> dict:
+    """{templates, events, as_of}: many templates (distinct names) and conversations per build;
+    `texts` and `tags` are what values are drawn from (JINJA_TEXTS: text dbt would render)."""
+    pool = draw(pools(texts, tags))
     n_templates = draw(st.integers(min_value=min_templates, max_value=max_templates))
     template_list = [draw(templates(name=f"t{i:02d}", pool=pool)) for i in range(n_templates)]
     events = draw(event_streams(min_conversations=min_conversations, max_conversations=max_conversations,

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from tests.cases import _same
 from tests.harness import build
 from tests.reference import JOURNEY_COLUMNS, MILESTONE_COLUMNS, derive_journeys, load_template, to_utc_naive
-from tests.strategies import batches
+from tests.strategies import JINJA_TAGS, JINJA_TEXTS, batches
 
 EXAMPLES = int(os.environ.get("JOURNEYS_PROPERTY_EXAMPLES", "15"))
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target]
@@ -85,6 +85,24 @@ def _explain(batch: dict, journeys: list[dict], problems: list[tuple[tuple, str]
 )
 @given(batch=batches())
 def test_dbt_build_equals_reference(batch: dict[str, Any]) -> None:
+    _build_equals_reference(batch)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=int(os.environ.get("JOURNEYS_PROPERTY_JINJA_EXAMPLES", "2")),
+    deadline=None,
+    phases=PHASES,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+)
+@given(batch=batches(texts=JINJA_TEXTS, tags=JINJA_TAGS))
+def test_jinja_text_values_equal_reference(batch: dict[str, Any]) -> None:
+    """Values, titles and descriptions full of `{{`, `{%`, `{#`, raw/endraw, quotes and
+    non-ASCII are compared as the text they are (issue 13.1): dbt renders none of it."""
+    _build_equals_reference(batch)
+
+
+def _build_equals_reference(batch: dict[str, Any]) -> None:
     for template in batch["templates"]:
         load_template(template)  # every generated template is valid
     expected_journeys, expected_milestones = derive_journeys(batch["templates"], batch["events"], batch["as_of"])
