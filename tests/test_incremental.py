@@ -374,3 +374,42 @@ def test_an_edited_staging_rule_recomputes_everything(tmp_path):
     assert "(full recompute: the project's models or macros changed)" in recompute_line(incremental)
     full = full_refresh_copy(project, tmp_path, loaded)
     assert {t: n for t, n in table_differences(incremental, full).items() if n} == {}
+
+
+def test_a_removed_template_leaves_no_table_and_no_row(tmp_path):
+    """Removing a template drops its trigger-matches table on the next run, and none of its
+    rows stays in any table; relations the project does not own are left alone."""
+    project = make_project(tmp_path, TEMPLATES)
+    incremental = tmp_path / "incremental.duckdb"
+    loaded = [write_batch(tmp_path / "night_0.jsonl", daily_batches()[0])]
+    build(project, incremental, loaded, full_refresh=False)
+    not_ours = ["main.int_trigger_matches_notes", "main.my_int_trigger_matches__done_cycle",
+                "elsewhere.int_trigger_matches__done_cycle", "main.int_trigger_matches__Done-Cycle"]
+    with duckdb.connect(str(incremental)) as connection:
+        connection.execute("create schema elsewhere")
+        for name in not_ours:
+            schema, table = name.split(".")
+            connection.execute(f'create table {schema}."{table}" as select 1 as x')
+        assert connection.execute("select count(*) from journeys where template_name = 'done_cycle'").fetchone()[0] > 0
+
+    (project / "journeys" / "done_cycle.yml").unlink()
+    compiler.write(project, compiler.generate([item.template for item in load_templates(project)]))
+    loaded.append(write_batch(tmp_path / "night_1.jsonl", daily_batches()[1]))
+    build(project, incremental, loaded[-1:], full_refresh=False)
+
+    with duckdb.connect(str(incremental)) as connection:
+        tables = {f"{schema}.{table}" for schema, table in connection.execute(
+            "select table_schema, table_name from information_schema.tables").fetchall()}
+        assert "main.int_trigger_matches__done_cycle" not in tables
+        assert {"main.int_trigger_matches__first_response", "main.int_trigger_matches__onboarding"} <= tables
+        assert set(not_ours) <= tables
+        with_template = [table for (table,) in connection.execute(
+            "select table_name from information_schema.columns "
+            "where table_schema = 'main' and column_name = 'template_name'").fetchall()]
+        assert "journeys" in with_template
+        left = {table: connection.execute(
+            f"select count(*) from main.{table} where template_name = 'done_cycle'").fetchone()[0]
+            for table in with_template}
+        assert {table: n for table, n in left.items() if n} == {}
+    full = full_refresh_copy(project, tmp_path, loaded)
+    assert {t: n for t, n in table_differences(incremental, full).items() if n} == {}
