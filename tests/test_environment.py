@@ -88,7 +88,7 @@ def test_dbt_finding_the_database_taken_mid_run(project: Path, tmp_path: Path, m
         monkeypatch.setattr(cli.ingest, "load_event_files", load_then_lose_the_database)
         result = invoke("run", "--project-dir", str(project), "--database", str(database))
         assert holders, result.output
-        lines = result.output.splitlines()
+        lines = [line for line in result.output.splitlines() if line.strip()]
         assert lines[-1] == in_use(database, holders[0])
         assert result.exit_code == environment.EXIT_CODE and "Traceback" not in result.output
         assert len(lines) < 5, result.output
