@@ -16,8 +16,10 @@ import duckdb
 
 EXIT_CODE = 2  # the CLI's code for a problem of the environment or the command line, not of the data
 
-LOCK = re.compile(r'Could not set lock on file "(?P<path>[^"]+)": Conflicting lock is held in (?P<program>.+?) '
-                  r"\(PID (?P<pid>\d+)\)")
+LOCK = re.compile(
+    r'Could not set lock on file "(?P<path>[^"]+)": Conflicting lock is held in (?P<program>.+?) '
+    r"\(PID (?P<pid>\d+)\)"
+)
 CANNOT_OPEN = re.compile(r'Cannot open file "(?P<path>[^"]+)": (?P<reason>[^\n]+?)\.?$', re.MULTILINE)
 ANOTHER_DATABASE = "use --database (or JOURNEYS_DATABASE) for another file"
 
@@ -30,8 +32,10 @@ def explain(error: BaseException, database: Path, writing: bool = True) -> str |
     text = str(error)
     if lock := LOCK.search(text):
         program = Path(lock["program"]).name
-        return (f"{lock['path']} is in use by another process ({program}, PID {lock['pid']}): "
-                f"wait for it to finish, or {ANOTHER_DATABASE}")
+        return (
+            f"{lock['path']} is in use by another process ({program}, PID {lock['pid']}): "
+            f"wait for it to finish, or {ANOTHER_DATABASE}"
+        )
     if cannot := CANNOT_OPEN.search(text):
         need = "make it writable" if writing else "make it readable"
         return f"{cannot['path']} cannot be opened ({cannot['reason']}): {need}, or {ANOTHER_DATABASE}"
