@@ -432,3 +432,27 @@ def test_incremental_spark_run_equals_the_duckdb_full_build(spark, tmp_path):
             mismatched.append(f"{table}: {len(duck_rows)} DuckDB rows, {len(spark_side)} Spark rows")
     assert not mismatched, "tables that differ:\n" + "\n".join(mismatched)
     assert len(expected["journeys"]) > 50
+
+
+# ---------------------------------------------------------------- template text is data
+
+
+def test_jinja_template_text_on_spark(spark, tmp_path):
+    """The Jinja-laden template of tests/test_template_text.py on Spark: its text stored and
+    matched literally (CHR(123) concatenation is Spark SQL too), an as-of offset converted."""
+    from tests import test_template_text as jinja_text
+
+    project = make_project(tmp_path, [jinja_text.TEMPLATE])
+    events_file = write_events(tmp_path / "events.jsonl", jinja_text.EVENTS)
+    spark_build(spark, project, "jinja_text", [events_file], as_of="2026-09-01T00:30:00-10:00",
+                select=(*ENGINE_MODELS, "journey_templates"))
+    (template,) = spark_rows(spark, "jinja_text", "journey_templates")
+    assert (template["title"], template["description"]) == (jinja_text.TEMPLATE["title"],
+                                                            jinja_text.TEMPLATE["description"])
+    expected_journeys, expected_milestones = derive_journeys([jinja_text.TEMPLATE], jinja_text.EVENTS,
+                                                             "2026-09-01T10:30:00")
+    journeys = spark_rows(spark, "jinja_text", "journeys")
+    assert [(j["conversation_id"], j["status"]) for j in journeys] == [("literal", "completed")]
+    assert not _differences(expected_journeys, journeys, ("journey_id",), JOURNEY_COLUMNS)
+    assert not _differences(expected_milestones, spark_rows(spark, "jinja_text", "journey_milestones"),
+                            ("journey_id", "milestone_order"), MILESTONE_COLUMNS)
