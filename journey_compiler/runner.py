@@ -6,7 +6,7 @@ import json
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -48,7 +48,7 @@ def as_of_for_dbt(text: str | None) -> str | None:
     try:
         moment = datetime.fromisoformat(text.strip())
         if moment.tzinfo is not None:
-            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
     except (ValueError, OverflowError):
         raise AsOfError(f"--as-of {text!r} is not a timestamp; {AS_OF_FORMAT}") from None
     return moment.isoformat(sep=" ", timespec="microseconds" if moment.microsecond else "seconds")
