@@ -84,10 +84,18 @@ def _frame_jinja(templates: list[Template]) -> list[str]:
     """Every Jinja construct the compiler itself writes; any other is template text that dbt
     would render (a template must never run anything)."""
     refs = ["stg_events", "int_refresh_conversations", *(f"{MATCHES_MODEL}__{t.name}" for t in templates)]
-    targets = [f"{{% {keyword} target.type == '{target}' %}}" for target in TARGET_DIALECTS for keyword in ("if", "elif")]
+    targets = [
+        f"{{% {keyword} target.type == '{target}' %}}" for target in TARGET_DIALECTS for keyword in ("if", "elif")
+    ]
     return [
-        INCREMENTAL_CONFIG, VIEW_CONFIG, "{{ journeys_as_of() }}", "{{ journeys_refresh_filter('conversation_id') }}",
-        "{% else %}", "{% endif %}", *targets, *(f"{{{{ ref('{name}') }}}}" for name in refs),
+        INCREMENTAL_CONFIG,
+        VIEW_CONFIG,
+        "{{ journeys_as_of() }}",
+        "{{ journeys_refresh_filter('conversation_id') }}",
+        "{% else %}",
+        "{% endif %}",
+        *targets,
+        *(f"{{{{ ref('{name}') }}}}" for name in refs),
     ]
 
 

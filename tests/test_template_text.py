@@ -105,7 +105,7 @@ def test_template_text_runs_nothing(built):
     assert not {"pwned", "pwned_block"} & tables
     home = os.environ.get("HOME", "/root")
     for table in ("journey_templates", "journey_template_steps", "journeys"):
-        assert not any(home == value or "49" == value for row in read_table(built, table) for value in row.values())
+        assert not any(value in (home, "49") for row in read_table(built, table) for value in row.values())
 
 
 def test_generated_files_hold_no_template_jinja():
