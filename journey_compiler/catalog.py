@@ -22,7 +22,9 @@ def load_catalog(project_dir: Path) -> dict[str, CatalogEntry]:
     """Read the catalog seed, so templates are validated against the same data dbt loads."""
     path = Path(project_dir) / CATALOG_SEED
     if not path.exists():
-        raise FileNotFoundError(f"{path}: event catalog seed not found; run from the dbt project directory or pass --project-dir")
+        raise FileNotFoundError(
+            f"{path}: event catalog seed not found; run from the dbt project directory or pass --project-dir"
+        )
     with path.open(newline="", encoding="utf-8") as handle:
         return {
             row["event_type"]: CatalogEntry(

@@ -40,23 +40,33 @@ import gzip
 import io
 import json
 from bisect import bisect_right
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from math import log
 from pathlib import Path
 from random import Random
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any
 
 EVENT_COLUMNS = (
-    "event_id", "conversation_id", "event_type", "occurred_at", "channel", "status",
-    "tags", "agent_id", "team_id", "metadata", "ingested_at",
+    "event_id",
+    "conversation_id",
+    "event_type",
+    "occurred_at",
+    "channel",
+    "status",
+    "tags",
+    "agent_id",
+    "team_id",
+    "metadata",
+    "ingested_at",
 )
 
 SECOND = 1000
 MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NEVER = 1 << 62
 
 # Rates the tests and the docs rely on.
@@ -72,14 +82,19 @@ _SNOOZED = "conversation.snoozed"
 
 CHANNELS = ("email", "chat", "phone", "whatsapp", "web")
 _CHANNEL_WEIGHTS = (0.30, 0.27, 0.14, 0.13, 0.16)
-_SOURCES = {"email": "inbound_email", "chat": "chat_widget", "phone": "inbound_call",
-            "whatsapp": "whatsapp", "web": "web_form"}
+_SOURCES = {
+    "email": "inbound_email",
+    "chat": "chat_widget",
+    "phone": "inbound_call",
+    "whatsapp": "whatsapp",
+    "web": "web_form",
+}
 
 TEAMS = ("billing", "returns", "tech", "onboarding", "logistics", "sales", "escalations")
 _TEAM_SIZES = (14, 14, 14, 10, 10, 6, 8)
 AGENTS_BY_TEAM: dict[str, tuple[str, ...]] = {}
 _n = 0
-for _team, _size in zip(TEAMS, _TEAM_SIZES):
+for _team, _size in zip(TEAMS, _TEAM_SIZES, strict=True):
     AGENTS_BY_TEAM[_team] = tuple(f"agent_{i:03d}" for i in range(_n + 1, _n + _size + 1))
     _n += _size
 del _n, _team, _size
@@ -108,8 +123,15 @@ _CUSTOMER_DELAY = {"email": 7 * HOUR, "chat": 2 * MINUTE, "phone": 2 * HOUR, "wh
 _AI_MODELS = ("assist-v2", "assist-v3", "assist-v3-mini")
 _HANDOFF_REASONS = ("low_confidence", "customer_requested_human", "policy", "sentiment")
 _ESCALATION_REASONS = ("complex_issue", "vip_customer", "complaint", "legal")
-_CSAT_COMMENTS = ("Great help, thanks!", "Quick and friendly.", "Took too long.",
-                  "Problem not solved.", "Merci beaucoup !", "Okay.", "Super service \U0001f44d")
+_CSAT_COMMENTS = (
+    "Great help, thanks!",
+    "Quick and friendly.",
+    "Took too long.",
+    "Problem not solved.",
+    "Merci beaucoup !",
+    "Okay.",
+    "Super service \U0001f44d",
+)
 _SIDE_PURPOSES = ("vendor", "billing_check", "engineering", "warehouse")
 
 
@@ -130,15 +152,14 @@ _RATING_CUM = _cumulative((0.07, 0.06, 0.10, 0.27, 0.50))
 
 # --------------------------------------------------------------------------- timestamps
 
+
 class _Clock:
     """Fast ISO 8601 text for epoch milliseconds: tables for days, times of day and fractions."""
 
     def __init__(self, first_ms: int, span_days: int) -> None:
         self.base_day = first_ms // DAY - 2
         count = span_days + 400
-        self.days = [
-            (_EPOCH + timedelta(days=self.base_day + i)).strftime("%Y-%m-%dT") for i in range(count)
-        ]
+        self.days = [(_EPOCH + timedelta(days=self.base_day + i)).strftime("%Y-%m-%dT") for i in range(count)]
         self.hms = _hms_table()
         self.frac_z = [f".{i:03d}Z" for i in range(1000)]
         self.frac_plus2 = [f".{i:03d}+02:00" for i in range(1000)]
@@ -168,14 +189,14 @@ def _hms_table() -> list[str]:
 
 def _epoch_ms(moment: datetime) -> int:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
 def _start_times(rng: Random, conversations: int, start_ms: int, days: int) -> Iterator[int]:
     """Conversation start times in increasing order, busier in office hours and on weekdays."""
     weights = []
-    first_weekday = datetime.fromtimestamp(start_ms / 1000, timezone.utc).weekday()
+    first_weekday = datetime.fromtimestamp(start_ms / 1000, UTC).weekday()
     first_hour = (start_ms // HOUR) % 24
     for hour_index in range(days * 24):
         hour = (first_hour + hour_index) % 24
@@ -186,7 +207,7 @@ def _start_times(rng: Random, conversations: int, start_ms: int, days: int) -> I
         weights.append(weight)
     cumulative = _cumulative(weights)
     cumulative[-1] = 1.0
-    previous = [0.0] + cumulative[:-1]
+    previous = [0.0, *cumulative[:-1]]
     for i in range(conversations):
         u = (i + rng.random()) / conversations
         hour_index = min(bisect_right(cumulative, u), len(cumulative) - 1)
@@ -197,13 +218,29 @@ def _start_times(rng: Random, conversations: int, start_ms: int, days: int) -> I
 
 # --------------------------------------------------------------------------- one conversation
 
+
 class _Conversation:
     """Builds one conversation's events, in time order, as tuples
     (ms since creation, event_type, status, tags, agent_id, team_id, metadata)."""
 
-    __slots__ = ("rnd", "t", "created", "channel", "status", "tags", "agent", "team",
-                 "out", "deadlines", "next_deadline", "first_human", "resolved", "sides", "topic",
-                 "first_contact")
+    __slots__ = (
+        "agent",
+        "channel",
+        "created",
+        "deadlines",
+        "first_contact",
+        "first_human",
+        "next_deadline",
+        "out",
+        "resolved",
+        "rnd",
+        "sides",
+        "status",
+        "t",
+        "tags",
+        "team",
+        "topic",
+    )
 
     def __init__(self, rng: Random) -> None:
         self.rnd = rng.random
@@ -217,12 +254,12 @@ class _Conversation:
         self.topic = topic
         self.status = "open"
         self.tags = tags
-        self.agent = None
-        self.team = None
-        self.out = []
-        self.deadlines = []
+        self.agent: str | None = None
+        self.team: str | None = None
+        self.out: list[tuple] = []
+        self.deadlines: list[tuple[int, str, int]] = []
         self.next_deadline = _NEVER
-        self.first_human = None
+        self.first_human: int | None = None
         self.resolved = False
         self.sides = 0
         self.first_contact = False
@@ -238,8 +275,9 @@ class _Conversation:
         t = self.t
         if t >= self.next_deadline:
             self._breach(t)
-        self.out.append((t, event_type, self.status, self.tags, self.agent, self.team,
-                         {} if metadata is None else metadata))
+        self.out.append(
+            (t, event_type, self.status, self.tags, self.agent, self.team, {} if metadata is None else metadata)
+        )
 
     def sla(self, name: str, target_seconds: int) -> None:
         deadline = self.created + target_seconds * SECOND
@@ -251,8 +289,17 @@ class _Conversation:
         """Emit sla.breached for every deadline passed before `until`, with the state of then."""
         due = sorted(d for d in self.deadlines if d[0] <= until)
         for deadline, name, target in due:
-            self.out.append((deadline, "sla.breached", self.status, self.tags, self.agent, self.team,
-                             {"sla": name, "target_seconds": target}))
+            self.out.append(
+                (
+                    deadline,
+                    "sla.breached",
+                    self.status,
+                    self.tags,
+                    self.agent,
+                    self.team,
+                    {"sla": name, "target_seconds": target},
+                )
+            )
             self.deadlines.remove((deadline, name, target))
         self.next_deadline = min((d[0] for d in self.deadlines), default=_NEVER)
 
@@ -260,8 +307,17 @@ class _Conversation:
         for entry in self.deadlines:
             if entry[1] == name:
                 self.deadlines.remove(entry)
-                self.out.append((self.t, "sla.met", self.status, self.tags, self.agent, self.team,
-                                 {"sla": name, "target_seconds": entry[2]}))
+                self.out.append(
+                    (
+                        self.t,
+                        "sla.met",
+                        self.status,
+                        self.tags,
+                        self.agent,
+                        self.team,
+                        {"sla": name, "target_seconds": entry[2]},
+                    )
+                )
                 self.next_deadline = min((d[0] for d in self.deadlines), default=_NEVER)
                 return
 
@@ -322,14 +378,16 @@ class _Conversation:
             self._met("first_response")
 
     def bot_reply(self) -> None:
-        self.ev("ai.response_generated", {"model": self.pick(_AI_MODELS),
-                                          "confidence": round(0.35 + 0.64 * self.rnd(), 2)})
+        self.ev(
+            "ai.response_generated", {"model": self.pick(_AI_MODELS), "confidence": round(0.35 + 0.64 * self.rnd(), 2)}
+        )
         self.between(800, 6 * SECOND)
         self.ev("message.sent", {"author": "bot", "length": 60 + int(self.rnd() * 500)})
 
     def ai_draft(self) -> None:
-        self.ev("ai.response_generated", {"model": self.pick(_AI_MODELS),
-                                          "confidence": round(0.5 + 0.49 * self.rnd(), 2)})
+        self.ev(
+            "ai.response_generated", {"model": self.pick(_AI_MODELS), "confidence": round(0.5 + 0.49 * self.rnd(), 2)}
+        )
 
     def assign(self, team: str, agent: str | None = None) -> None:
         if agent is None:
@@ -340,7 +398,7 @@ class _Conversation:
 
     def tag(self, tag: str) -> None:
         if tag not in self.tags:
-            self.tags = self.tags + [tag]
+            self.tags = [*self.tags, tag]
         self.ev("conversation.tagged", {"tag": tag})
 
     def done(self, resolution: str) -> None:
@@ -402,7 +460,7 @@ class _Conversation:
 
     def presence(self) -> None:
         """The assignee goes away (a long wait), or offline (the conversation moves on)."""
-        if self.agent is None:
+        if self.agent is None or self.team is None:  # assign() sets both
             return
         if self.rnd() < 0.6:
             self.ev("agent.presence_changed", {"presence": "away"})
@@ -428,6 +486,7 @@ class _Conversation:
 
 
 # --------------------------------------------------------------------------- scenarios
+
 
 def _messaging(c: _Conversation, team: str, extra_tags: tuple[str, ...], outbound: bool) -> None:
     """Email, chat, whatsapp and web conversations that are not returns by email."""
@@ -738,9 +797,9 @@ def _simulate(c: _Conversation) -> list[tuple]:
     else:
         tags = list(base_tags)
     if rnd() < 0.05:
-        tags = tags + ["vip"]
+        tags = [*tags, "vip"]
     if rnd() < 0.03:
-        tags = tags + ["urgent"]
+        tags = [*tags, "urgent"]
     c.reset(0, channel, topic, tags)
 
     outbound = kind == "messaging" and rnd() < 0.04
@@ -764,6 +823,7 @@ def _simulate(c: _Conversation) -> list[tuple]:
 
 
 # --------------------------------------------------------------------------- public API
+
 
 def generate_events(
     conversations: int,
@@ -819,11 +879,9 @@ def generate_events(
         prefix = f"ev_{number:0{width}d}_"
         limit = end_ms - t0  # events at or after the end of the window are not in this export
         origin = t0 - base_ms  # days_table spans the window with days to spare: no bounds checks
-        seq = 0
-        for relative, event_type, status, tags, agent_id, team_id, metadata in events:
+        for seq, (relative, event_type, status, tags, agent_id, team_id, metadata) in enumerate(events, start=1):
             if relative >= limit:
                 break
-            seq += 1
             # occurred_at: mostly UTC, some as local time with an offset.
             r = rnd()
             if r < OFFSET_RATE:
@@ -917,14 +975,21 @@ def _write_csv(handle: IO[str], events: Iterable[dict]) -> int:
     for event in events:
         get = event.get
         tags, metadata = get("tags"), get("metadata")
-        writer.writerow((
-            get("event_id"), get("conversation_id"), get("event_type"), get("occurred_at"),
-            get("channel"), get("status"),
-            "" if tags is None else dumps(tags),
-            get("agent_id"), get("team_id"),
-            "" if metadata is None else dumps(metadata),
-            get("ingested_at"),
-        ))
+        writer.writerow(
+            (
+                get("event_id"),
+                get("conversation_id"),
+                get("event_type"),
+                get("occurred_at"),
+                get("channel"),
+                get("status"),
+                "" if tags is None else dumps(tags),
+                get("agent_id"),
+                get("team_id"),
+                "" if metadata is None else dumps(metadata),
+                get("ingested_at"),
+            )
+        )
         rows += 1
     return rows
 

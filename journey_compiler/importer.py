@@ -29,12 +29,13 @@ import os
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
-from journey_compiler.mapping import LoadedMapping, Mapping, MappingValidationFailed, load_mapping
+from journey_compiler.mapping import LoadedMapping, Mapping, MappingValidationFailed, Scalar, load_mapping
 
 # rejection reasons (the keys of ImportReport.rejected)
 MALFORMED_ROW = "malformed row"
@@ -113,7 +114,7 @@ def source_format(source_path: Path, mapping: Mapping) -> str:
     if mapping.source.format != "auto":
         return mapping.source.format
     name = source_path.name.lower().removesuffix(".gz")
-    if name.endswith(".xes") or name.endswith(".xml"):
+    if name.endswith((".xes", ".xml")):
         return "xes"
     if name.endswith((".csv", ".tsv", ".txt")):
         return "csv"
@@ -139,7 +140,11 @@ def import_log(
         raise SourceError(f"{source_path}: source file not found")
     fmt = source_format(source_path, loaded.mapping)
     report = ImportReport(
-        loaded.path, source_path, out_path, rejected_path_for(out_path), fmt,
+        loaded.path,
+        source_path,
+        out_path,
+        rejected_path_for(out_path),
+        fmt,
         unmapped_kept_as=loaded.mapping.unmapped.keep_as,
     )
     converter = _Converter(loaded.mapping)
@@ -150,10 +155,7 @@ def import_log(
     seen_columns: set[str] = set()
     try:
         with _open_output(temporary_out) as out, _open_output(temporary_rejected) as rejected_out:
-            if fmt == "csv":
-                rows = _csv_rows(source_path, loaded)
-            else:
-                rows = _xes_rows(source_path, seen_columns)
+            rows = _csv_rows(source_path, loaded) if fmt == "csv" else _xes_rows(source_path, seen_columns)
             for line, record, problem in rows:
                 report.rows_read += 1
                 if problem is None:
@@ -198,7 +200,8 @@ def _warnings(
         if name not in converter.activities_seen:
             hint = _closest(name, unmapped)
             fix = (
-                f"did you mean '{hint}' ({converter.unmapped[hint]} unmapped rows)?" if hint
+                f"did you mean '{hint}' ({converter.unmapped[hint]} unmapped rows)?"
+                if hint
                 else "check its spelling against the source's activities"
             )
             warnings.append(str(loaded.error(("activities", name), f"no row has activity '{name}'; {fix}")))
@@ -219,7 +222,7 @@ def _closest(name: str, candidates: list[str]) -> str | None:
 # ---------------------------------------------------------------- reading
 
 
-def _open_binary(path: Path) -> IO[bytes]:
+def _open_binary(path: Path) -> gzip.GzipFile | io.BufferedReader:
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
 
 
@@ -246,8 +249,10 @@ def _csv_rows(path: Path, loaded: LoadedMapping) -> Iterator[tuple[int, dict[str
                 line_before = reader.line_num
                 if None in record:
                     extra = record.pop(None)
-                    yield number, {**record, "_extra_values": extra}, (
-                        f"the row has {len(header) + len(extra)} values but the header has {len(header)} columns"
+                    yield (
+                        number,
+                        {**record, "_extra_values": extra},
+                        (f"the row has {len(header) + len(extra)} values but the header has {len(header)} columns"),
                     )
                     continue
                 yield number, record, None
@@ -289,7 +294,10 @@ def _xes_rows(path: Path, seen_columns: set[str]) -> Iterator[tuple[int, dict[st
                 if not chunk:
                     break
                 parser.feed(chunk)
-                for kind, element in parser.read_events():
+                for event in parser.read_events():
+                    kind, element = event[0], event[-1]
+                    if not isinstance(element, ET.Element):
+                        continue  # "start" and "end" events always carry their element
                     tag = _local(element.tag)
                     if kind == "start":
                         if root is None:
@@ -314,6 +322,7 @@ def _xes_rows(path: Path, seen_columns: set[str]) -> Iterator[tuple[int, dict[st
                     elif tag == "event" and parent == "log":  # not valid XES: an event outside any trace
                         seen_columns.update(event_attributes)
                         yield event_line, event_attributes, None
+                        assert root is not None  # set at the first "start"
                         root.clear()
                     elif tag == "trace" and parent == "log":
                         seen_columns.update(trace_attributes)
@@ -321,6 +330,7 @@ def _xes_rows(path: Path, seen_columns: set[str]) -> Iterator[tuple[int, dict[st
                             seen_columns.update(attributes)
                             yield number, {**trace_attributes, **attributes}, None
                         trace_events = []
+                        assert root is not None  # set at the first "start"
                         root.clear()
                     if parent in ("event", "trace", "log") or tag in ("event", "trace"):
                         element.clear()
@@ -367,6 +377,7 @@ class _Converter:
         if occurred_at is None:
             expected = f"format '{mapping.timestamp.format}'" if mapping.timestamp.format else "ISO 8601"
             return None, BAD_TIMESTAMP, f"'{stamp}' is not a timestamp in {expected}"
+        event_id: str | None
         if mapping.event_id.generate:
             event_id = self._generated_id(conversation_id, activity, occurred_at)
         else:
@@ -379,7 +390,8 @@ class _Converter:
             self.unmapped[activity] += 1
             if mapping.unmapped.rejects:
                 return None, UNMAPPED_ACTIVITY, f"activity '{activity}' is not under 'activities' in the mapping"
-            event_type, fixed_metadata, fixed_status = mapping.unmapped.keep_as, {"activity": activity}, None
+            fixed_metadata: dict[str, Scalar] = {"activity": activity}
+            event_type, fixed_status = mapping.unmapped.keep_as, None
         else:
             event_type, fixed_metadata, fixed_status = target.event_type, target.metadata, target.status
 
@@ -393,23 +405,31 @@ class _Converter:
                 continue
             converted = _convert(text, spec.type)
             if converted is None:
-                return None, BAD_VALUE, f"metadata '{key}': '{text}' from '{spec.column}' is not {TYPE_NAMES[spec.type]}"
+                return (
+                    None,
+                    BAD_VALUE,
+                    f"metadata '{key}': '{text}' from '{spec.column}' is not {TYPE_NAMES[spec.type]}",
+                )
             metadata[key] = converted
         metadata.update(fixed_metadata)
 
         status = self._field(record, "status")
-        return {
-            "event_id": event_id,
-            "conversation_id": conversation_id,
-            "event_type": event_type,
-            "occurred_at": occurred_at,
-            "channel": self._field(record, "channel"),
-            "status": fixed_status if fixed_status is not None else status,
-            "tags": self._tags(record),
-            "agent_id": self._field(record, "agent_id"),
-            "team_id": self._field(record, "team_id"),
-            "metadata": metadata,
-        }, "", ""
+        return (
+            {
+                "event_id": event_id,
+                "conversation_id": conversation_id,
+                "event_type": event_type,
+                "occurred_at": occurred_at,
+                "channel": self._field(record, "channel"),
+                "status": fixed_status if fixed_status is not None else status,
+                "tags": self._tags(record),
+                "agent_id": self._field(record, "agent_id"),
+                "team_id": self._field(record, "team_id"),
+                "metadata": metadata,
+            },
+            "",
+            "",
+        )
 
     def _time(self, text: str) -> str | None:
         """The value as ISO 8601 UTC (`...Z`), or None when it does not parse."""
@@ -425,7 +445,7 @@ class _Converter:
             # the gap of clocks going forward is read with the offset before the change (fold=0)
             moment = moment.replace(tzinfo=self.zone)
         try:
-            utc = moment.astimezone(timezone.utc)
+            utc = moment.astimezone(UTC)
         except (OverflowError, ValueError):
             return None
         return utc.replace(tzinfo=None).isoformat() + "Z"
@@ -435,7 +455,7 @@ class _Converter:
         digest = hashlib.sha1(key.encode("utf-8")).digest()
         ordinal = self._ordinals.get(digest, 0)
         self._ordinals[digest] = ordinal + 1
-        return hashlib.sha1(f"{key}\x1f{ordinal}".encode("utf-8")).hexdigest()
+        return hashlib.sha1(f"{key}\x1f{ordinal}".encode()).hexdigest()
 
     def _field(self, record: dict[str, Any], name: str) -> str | None:
         spec = self._fields[name]

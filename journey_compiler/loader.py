@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
@@ -81,9 +82,7 @@ def _existing(files: list[Path]) -> list[Path]:
     return [Path(path).resolve() for path in files]
 
 
-def parse_template(
-    text: str, display_path: Path, event_types: set[str]
-) -> tuple[Template | None, list[TemplateError]]:
+def parse_template(text: str, display_path: Path, event_types: set[str]) -> tuple[Template | None, list[TemplateError]]:
     """Parse and validate one template's text; returns the template or its errors."""
     document, errors = load_yaml_mapping(
         text, display_path, "a template is a YAML mapping (name:, title:, start:, end:, ...)"
@@ -124,7 +123,7 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def _locate(error: dict[str, Any], document: CommentedMap, display_path: Path) -> TemplateError:
+def _locate(error: ErrorDetails, document: CommentedMap, display_path: Path) -> TemplateError:
     """Map a pydantic error to the YAML position of the node it is about."""
     location = list(error["loc"])
     key = (error.get("ctx") or {}).get("key")
@@ -140,7 +139,7 @@ def _locate(error: dict[str, Any], document: CommentedMap, display_path: Path) -
     return TemplateError(display_path, line, column, _path_text(location), _message(error))
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "missing":
         return f"required key '{error['loc'][-1]}' is missing; add it"
@@ -150,7 +149,7 @@ def _message(error: dict[str, Any]) -> str:
         return f"'{error['input']}' is not allowed; expected {error['ctx']['expected']}"
     if kind in ("greater_than", "greater_than_equal"):
         return f"{error['input']!r} must be greater than {error['ctx'].get('gt', 0):g}; give a positive number of hours"
-    if kind.endswith("_type") or kind.endswith("_parsing"):
+    if kind.endswith(("_type", "_parsing")):
         return f"{error['msg'].lower()}, got {error['input']!r}; fix the value"
     return error["msg"].removeprefix("Value error, ")
 
@@ -196,7 +195,10 @@ def _duplicate_names(loaded: list[LoadedTemplate], project_dir: Path) -> list[Te
             line, column = _name_position(project_dir, item.path)
             errors.append(
                 TemplateError(
-                    item.path, line, column, "name",
+                    item.path,
+                    line,
+                    column,
+                    "name",
                     f"duplicate template name '{name}' (also in {first_seen[name]}); template names must be unique",
                 )
             )

@@ -36,14 +36,14 @@ import difflib
 import types
 import typing
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from journey_compiler.catalog import closest_event_type, load_catalog
@@ -51,14 +51,14 @@ from journey_compiler.loader import (
     TemplateError,
     TemplateValidationFailed,
     _message,
-    load_yaml_mapping,
     _path_text,
     _plain,
     _position,
+    load_yaml_mapping,
 )
 from journey_compiler.template import METADATA_KEY
 
-Scalar = Union[str, int, float, bool]
+Scalar = str | int | float | bool
 
 
 class MappingValidationFailed(TemplateValidationFailed):
@@ -123,7 +123,9 @@ class SourceOptions(_Strict):
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise _error("encoding", f"unknown text encoding '{encoding}'; use e.g. utf-8, utf-8-sig or latin-1")
+            raise _error(
+                "encoding", f"unknown text encoding '{encoding}'; use e.g. utf-8, utf-8-sig or latin-1"
+            ) from None
         return encoding
 
 
@@ -194,7 +196,7 @@ class TimestampSpec(_Strict):
     def _valid_format(cls, fmt: str | None) -> str | None:
         if fmt is None:
             return fmt
-        sample = datetime(2001, 2, 3, 4, 5, 6, 7000, tzinfo=timezone.utc)
+        sample = datetime(2001, 2, 3, 4, 5, 6, 7000, tzinfo=UTC)
         try:
             if "%" not in fmt:
                 raise ValueError("it has no % directive")
@@ -204,7 +206,7 @@ class TimestampSpec(_Strict):
                 "time_format",
                 f"'{fmt}' is not a usable strptime format ({problem}); use directives such as "
                 "%Y-%m-%d %H:%M:%S, or remove 'format' to read ISO 8601",
-            )
+            ) from None
         return fmt
 
     @field_validator("timezone")
@@ -383,7 +385,9 @@ class Mapping(_Strict):
         if isinstance(activities, dict):
             for name in activities:
                 if not str(name).strip():
-                    raise _error("activity_name", "an activity name is empty; write the activity as the source spells it")
+                    raise _error(
+                        "activity_name", "an activity name is empty; write the activity as the source spells it"
+                    )
         return activities
 
     @field_validator("tags", mode="before")
@@ -453,7 +457,7 @@ def load_mapping(path: Path | str, project_dir: Path | str = ".") -> LoadedMappi
     except OSError as problem:
         raise MappingValidationFailed(
             [TemplateError(path, 1, 1, "", f"cannot read the mapping file ({problem.strerror}); check the path")]
-        )
+        ) from None
     event_types = set(load_catalog(Path(project_dir)))
     loaded, errors = parse_mapping(text, path, event_types)
     if errors:
@@ -467,7 +471,8 @@ def parse_mapping(
 ) -> tuple[LoadedMapping | None, list[TemplateError]]:
     """Parse and validate one mapping's text; returns the mapping or its errors."""
     document, errors = load_yaml_mapping(
-        text, display_path,
+        text,
+        display_path,
         "a mapping file is a YAML mapping (conversation_id:, event_id:, timestamp:, activity:, "
         "activities:, ...); see examples/helpdesk/mapping.yml",
     )
@@ -480,7 +485,7 @@ def parse_mapping(
     return LoadedMapping(display_path, mapping, document), []
 
 
-def _locate_all(errors: list[dict[str, Any]], document: CommentedMap, display_path: Path) -> list[TemplateError]:
+def _locate_all(errors: list[ErrorDetails], document: CommentedMap, display_path: Path) -> list[TemplateError]:
     """Positioned messages; an unknown key that is a typo of a missing one is reported once."""
     located: list[TemplateError] = []
     typo_fixes: set[tuple[Any, ...]] = set()
@@ -489,10 +494,10 @@ def _locate_all(errors: list[dict[str, Any]], document: CommentedMap, display_pa
         if error["type"] == "extra_forbidden":
             location = tuple(error["loc"])
             allowed = _allowed_keys(location[:-1])
-            hint = difflib.get_close_matches(str(location[-1]), allowed, n=1, cutoff=0.6)
-            hints[index] = hint[0] if hint else None
-            if hint:
-                typo_fixes.add(location[:-1] + (hint[0],))
+            matches = difflib.get_close_matches(str(location[-1]), allowed, n=1, cutoff=0.6)
+            hints[index] = matches[0] if matches else None
+            if matches:
+                typo_fixes.add((*location[:-1], matches[0]))
     for index, error in enumerate(errors):
         location = tuple(error["loc"])
         if error["type"] == "missing" and location in typo_fixes:
@@ -503,8 +508,8 @@ def _locate_all(errors: list[dict[str, Any]], document: CommentedMap, display_pa
             if hint:
                 message = f"unknown key '{location[-1]}'; did you mean '{hint}'?"
             else:
-                allowed = ", ".join(_allowed_keys(location[:-1]))
-                message = f"unknown key '{location[-1]}'; remove it or use one of: {allowed}"
+                choices = ", ".join(_allowed_keys(location[:-1]))
+                message = f"unknown key '{location[-1]}'; remove it or use one of: {choices}"
             line, column = _position(document, list(location))
             located.append(TemplateError(display_path, line, column, _path_text(_existing(document, parent)), message))
             continue
@@ -526,8 +531,21 @@ def _locate_all(errors: list[dict[str, Any]], document: CommentedMap, display_pa
 
 # kinds raised by this module: their message is complete as written
 _CUSTOM_KINDS = {
-    "empty_column", "shape", "unknown_event", "metadata_key", "encoding", "event_id_source", "time_format",
-    "time_zone", "prefix", "split", "type", "field_source", "metadata_value", "unmapped_policy", "activity_name",
+    "empty_column",
+    "shape",
+    "unknown_event",
+    "metadata_key",
+    "encoding",
+    "event_id_source",
+    "time_format",
+    "time_zone",
+    "prefix",
+    "split",
+    "type",
+    "field_source",
+    "metadata_value",
+    "unmapped_policy",
+    "activity_name",
 }
 
 
@@ -536,9 +554,9 @@ def _existing(document: Any, location: list[Any]) -> list[Any]:
     node = document
     found: list[Any] = []
     for part in location:
-        if isinstance(node, CommentedMap) and part in node:
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, CommentedMap) and part in node) or (
+            isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node)
+        ):
             node = node[part]
         else:
             break

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.text import Text
 
 
@@ -52,27 +60,35 @@ class BuildProgress:
         self.done = 0
         self.failed = 0
         self._progress: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
 
     def __enter__(self) -> BuildProgress:
         self._phase(f"{self.title}: reading the project")
         if self.live:
             self._progress = Progress(
-                SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), console=self.console, transient=True,
+                SpinnerColumn(),
+                TextColumn("{task.description}", markup=False),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
             )
             self._progress.start()
             self._task = self._progress.add_task(f"{self.title}: reading the project", total=None)
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         if self._progress is not None:
             self._progress.stop()
         if kind is None:
             failed = f", {self.failed:,} failed" if self.failed else ""
-            self._phase(f"{self.title}: {self.done:,} nodes done{failed} in {time.monotonic() - self.started:.0f} s",
-                        always=True)
+            self._phase(
+                f"{self.title}: {self.done:,} nodes done{failed} in {time.monotonic() - self.started:.0f} s",
+                always=True,
+            )
 
     def __call__(self, step: DbtStep) -> None:
         if step.kind == "parsed":
@@ -83,8 +99,9 @@ class BuildProgress:
             self.done += 1
             self.failed += step.status in {"error", "fail"}
             if self._progress is not None and self._task is not None:
-                self._progress.update(self._task, advance=1,
-                                      description=f"{self.title}: {step.resource_type} {step.name} {step.status}")
+                self._progress.update(
+                    self._task, advance=1, description=f"{self.title}: {step.resource_type} {step.name} {step.status}"
+                )
 
     def _phase(self, line: str, always: bool = False) -> None:
         """One plain line per phase when nobody watches a bar (cron, CI, a pipe); on a terminal only the end."""

@@ -19,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, timezone
-from typing import Annotated, Any, Literal, Union
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -44,14 +45,25 @@ METADATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 POSITIVE_OPS = ("equals", "contains", "starts_with", "in", "gt", "gte", "lt", "lte", "is_set")
 NEGATIVE_OPS = ("not_equals", "not_contains", "not_in", "is_not_set")
 Operator = Literal[
-    "equals", "not_equals", "contains", "not_contains", "starts_with",
-    "in", "not_in", "gt", "gte", "lt", "lte", "is_set", "is_not_set",
+    "equals",
+    "not_equals",
+    "contains",
+    "not_contains",
+    "starts_with",
+    "in",
+    "not_in",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "is_set",
+    "is_not_set",
 ]
 NUMERIC_OPS = ("gt", "gte", "lt", "lte")
 LIST_OPS = ("in", "not_in")
 PRESENCE_OPS = ("is_set", "is_not_set")
 
-Scalar = Union[str, int, float, bool]
+Scalar = str | int | float | bool
 
 
 def field_kind(field: str) -> str:
@@ -87,7 +99,7 @@ class Condition(_Strict):
         if field in STRING_FIELDS or field in LIST_FIELDS:
             return field
         if field.startswith(METADATA_PREFIX):
-            keys = field[len(METADATA_PREFIX):].split(".")
+            keys = field[len(METADATA_PREFIX) :].split(".")
             if all(METADATA_KEY.match(key) for key in keys):
                 return field
             raise _error(
@@ -141,7 +153,7 @@ class Condition(_Strict):
 
     def value_texts(self) -> list[str]:
         """The value(s) as the text they are compared with: JSON's spelling for numbers and booleans."""
-        items = self.value if isinstance(self.value, list) else [self.value]
+        items: Sequence[Scalar | None] = self.value if isinstance(self.value, list) else (self.value,)
         return [item if isinstance(item, str) else json.dumps(item) for item in items]
 
 
@@ -167,11 +179,7 @@ def _condition_kind(value: Any) -> str:
 
 
 ConditionNode = Annotated[
-    Union[
-        Annotated[Condition, Tag("condition")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[AllOf, Tag("all")],
-    ],
+    Annotated[Condition, Tag("condition")] | Annotated[AnyOf, Tag("any")] | Annotated[AllOf, Tag("all")],
     Discriminator(_condition_kind),
 ]
 
@@ -210,7 +218,7 @@ class Toggle(_Strict):
     @field_validator("at")
     @classmethod
     def _utc(cls, at: datetime) -> datetime:
-        return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 class Template(_Strict):
