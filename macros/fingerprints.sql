@@ -23,11 +23,12 @@
 {#- A hash of the rules that turn events into rows: every model file of this project (the
     generated ones too: a compiler change alters them while the templates stay the same) and
     every macro of the project, plus the dbt version and the warehouse type (dbt's own macros,
-    e.g. listagg, change with them). Any edit recomputes everything once: simpler than knowing
-    which edit changes which rows, and exact. A quoted SQL string literal (hex digits only). -#}
+    e.g. listagg, change with them) and the future tolerance var (staging rejects by it). Any
+    edit recomputes everything once: simpler than knowing which edit changes which rows, and
+    exact. A quoted SQL string literal (hex digits only). -#}
 {% macro journeys_rules_fingerprint() -%}
     {%- if not execute -%}{{ return("''") }}{%- endif -%}
-    {%- set parts = [dbt_version, target.type] -%}
+    {%- set parts = [dbt_version, target.type, 'future tolerance ' ~ journeys_future_tolerance_minutes()] -%}
     {%- for node in graph.nodes.values() | sort(attribute='unique_id') -%}
         {%- if node.resource_type == 'model' and node.package_name == project_name -%}
             {%- do parts.append(node.unique_id ~ ' ' ~ node.checksum.checksum) -%}

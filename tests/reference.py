@@ -9,8 +9,10 @@ hand-worked cases (tests/cases.py, tests/test_reference.py).
 
 Events are dicts with event_id, conversation_id, event_type, occurred_at (naive UTC datetime,
 aware datetime, or ISO text; text without an offset is UTC), channel, status, tags (list of
-str or None), agent_id, team_id, metadata (dict or None). They are taken as accepted events;
-a repeated event_id keeps its first copy in list order (the first ingested).
+str or None), agent_id, team_id, metadata (dict or None), and optionally ingested_at (ISO text).
+A row breaking a contract rule is left out (`rejection_reason` says why, in the staging's
+order); a repeated event_id keeps its first valid copy by ingested_at (the load time when
+missing), then list order (the first ingested).
 
 Project decisions the contract leaves open (see docs/semantics.md):
 - events after the as-of time are ignored entirely;
@@ -24,6 +26,7 @@ import csv
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -95,11 +98,104 @@ class Event:
         return (self.occurred_at, self.event_id)
 
 
-def accepted_events(events: list[dict]) -> list[Event]:
-    """Typed events, the first copy of each event_id kept (contract §1)."""
+# ---------------------------------------------------------------- rejected rows (contract §1.3)
+
+FUTURE_TOLERANCE = timedelta(minutes=60)  # dbt_project.yml var journeys_future_tolerance_minutes
+SPECIAL_TIMESTAMP = re.compile(r"(?i)^[+-]?(infinity|epoch)$")
+BC_TIMESTAMP = re.compile(r"(?i)(^|[^a-z])bc([^a-z]|$)")
+TIMESTAMP_YEAR = re.compile(r"^([+-]?)([0-9]+)-")
+TIMESTAMP_OFFSET = re.compile(r"[0-9]:[0-9]{2}(:[0-9]{2})?([.,][0-9]*)? ?[+-]([0-9]{1,2})(:?([0-9]{2}))?(:?([0-9]{2}))?$")
+
+
+def timestamp_problem(column: str, value: Any) -> tuple[str | None, datetime | None]:
+    """(reason, UTC time) for a timestamp value: reason None for a real instant (or a missing
+    value, time None), '<column> is not a real instant' for infinity, epoch, an offset beyond
+    ±18:00, a year outside 1900-9999 (as written or in UTC), 'unparseable <column>' otherwise."""
+    if isinstance(value, datetime):
+        return _in_years(column, to_utc_naive(value))
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return None, None
+    not_real = f"{column} is not a real instant"
+    year = TIMESTAMP_YEAR.search(text)
+    offset = TIMESTAMP_OFFSET.search(text)
+    if SPECIAL_TIMESTAMP.search(text) or BC_TIMESTAMP.search(text):
+        return not_real, None
+    if year and (year.group(1) or len(year.group(2)) != 4 or year.group(2) < "1900"):
+        return not_real, None
+    if offset:
+        hours, minutes, seconds = (int(offset.group(n) or 0) for n in (3, 5, 7))
+        if hours * 3600 + minutes * 60 + seconds > 18 * 3600 or minutes > 59 or seconds > 59:
+            return not_real, None
+    try:
+        return _in_years(column, to_utc_naive(text))
+    except ValueError:
+        return f"unparseable {column}", None
+
+
+def _in_years(column: str, moment: datetime) -> tuple[str | None, datetime | None]:
+    if not 1900 <= moment.year <= 9999:
+        return f"{column} is not a real instant", None
+    return None, moment
+
+
+def rejection_reason(raw: dict, loaded_at: datetime | None = None) -> str | None:
+    """The first contract rule the row breaks, as staging names it (docs/semantics.md), or None.
+    `loaded_at` (naive UTC, default now) stands in for a missing or unusable ingested_at."""
+    def missing(name: str) -> bool:
+        value = raw.get(name)
+        return value is None or (isinstance(value, str) and not value.strip())
+
+    for name in ("event_id", "conversation_id", "event_type", "occurred_at"):
+        if missing(name):
+            return f"missing {name}"
+    reason, occurred_at = timestamp_problem("occurred_at", raw["occurred_at"])
+    if reason:
+        return reason
+    reason, ingested_at = timestamp_problem("ingested_at", raw.get("ingested_at"))
+    if reason:
+        return reason
+    if str(raw["event_type"]).strip() not in catalog_event_types():
+        return "unknown event_type"
+    assert occurred_at is not None
+    if occurred_at - (ingested_at or loaded_at or _now()) > FUTURE_TOLERANCE:
+        return "occurred_at in the future"
+    metadata, tags = (_json_value(raw.get(name)) for name in ("metadata", "tags"))
+    if metadata is not None and not isinstance(metadata, dict):
+        return "metadata is not a JSON object"
+    if tags is not None and not (isinstance(tags, list) and all(isinstance(tag, str) for tag in tags)):
+        return "tags is not a JSON list of strings"
+    return None
+
+
+def _json_value(value: Any) -> Any:
+    """A JSON column's value: text parsed (blank is missing, unreadable text a string), else as is."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def accepted_events(events: list[dict], loaded_at: datetime | None = None) -> list[Event]:
+    """Typed events: rows breaking a contract rule left out, then the first ingested copy of
+    each event_id kept (contract §1.3, §1.4): by ingested_at, the load time standing in."""
+    loaded_at = loaded_at or _now()
+    valid = []
+    for index, raw in enumerate(events):
+        if rejection_reason(raw, loaded_at) is None:
+            ingested_at = timestamp_problem("ingested_at", raw.get("ingested_at"))[1]
+            valid.append((ingested_at or loaded_at, index, raw))
     seen: set[str] = set()
     result = []
-    for raw in events:
+    for _, _, raw in sorted(valid, key=lambda item: item[:2]):
         if raw["event_id"] in seen:
             continue
         seen.add(raw["event_id"])

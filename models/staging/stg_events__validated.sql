@@ -31,10 +31,11 @@ typed as (
         nullif(trim(conversation_id), '') as conversation_id,
         nullif(trim(event_type), '') as event_type,
 
-        -- time
+        -- time, as read and parsed (NULL when unreadable); timed checks what they say
         occurred_at as occurred_at_text,
-        {{ parse_utc_timestamp('nullif(trim(occurred_at), \'\')') }} as occurred_at,
-        coalesce({{ parse_utc_timestamp('nullif(trim(ingested_at), \'\')') }}, _loaded_at) as ingested_at,
+        {{ parse_utc_timestamp('nullif(trim(occurred_at), \'\')') }} as occurred_at_parsed,
+        {{ parse_utc_timestamp('nullif(trim(ingested_at), \'\')') }} as ingested_at_parsed,
+        nullif(trim(ingested_at), '') as ingested_at_text,
 
         -- conversation state at event time; '' is a missing value (contract §3.1)
         nullif(channel, '') as channel,
@@ -48,24 +49,43 @@ typed as (
 
 ),
 
+timed as (
+
+    -- a timestamp that is not a real instant (contract §1.3) is kept as text only
+    select
+        typed.*,
+        {{ timestamp_rejection('occurred_at', 'nullif(trim(occurred_at_text), \'\')', 'occurred_at_parsed') }}
+            as occurred_at_problem,
+        {{ timestamp_rejection('ingested_at', 'ingested_at_text', 'ingested_at_parsed') }} as ingested_at_problem
+    from typed
+
+),
+
 checked as (
 
     select
-        typed.*,
+        timed.*,
+        case when occurred_at_problem is null then occurred_at_parsed end as occurred_at,
+        -- the load time stands in when the source does not say, or says something unusable
+        case when ingested_at_problem is null then coalesce(ingested_at_parsed, loaded_at) else loaded_at end
+            as ingested_at,
         case
             when source_error is not null then source_error
             when event_id is null then 'missing event_id'
             when conversation_id is null then 'missing conversation_id'
             when event_type is null then 'missing event_type'
             when nullif(trim(occurred_at_text), '') is null then 'missing occurred_at'
-            when occurred_at is null then 'unparseable occurred_at'
+            when occurred_at_problem is not null then occurred_at_problem
+            when ingested_at_problem is not null then ingested_at_problem
             when event_type not in (select event_type from catalog) then 'unknown event_type'
+            when {{ occurred_in_future('occurred_at_parsed', 'coalesce(ingested_at_parsed, loaded_at)') }}
+                then 'occurred_at in the future'
             when nullif(trim(metadata_text), '') is not null
                 and not {{ is_json_object('metadata_text') }} then 'metadata is not a JSON object'
             when nullif(trim(tags_text), '') is not null
                 and not {{ is_json_string_list('tags_text') }} then 'tags is not a JSON list of strings'
         end as rejection_reason
-    from typed
+    from timed
 
 ),
 
