@@ -7,6 +7,7 @@ parse. Every generated file reads as one CTE per step.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -38,7 +39,7 @@ TARGET_DIALECTS = {"spark": "spark"}
 VIEW_CONFIG = "{{ config(materialized='view') }}\n"
 INCREMENTAL_CONFIG = (
     "{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',\n"
-    "          pre_hook=\"{{ journeys_delete_refreshed() }}\") }}\n"
+    '          pre_hook="{{ journeys_delete_refreshed() }}") }}\n'
     "-- depends_on: {{ ref('int_refresh_conversations') }}\n"
 )
 
@@ -225,7 +226,7 @@ def _event_values_select(fields: list[str]) -> exp.Select:
 
 def _flags_select(template: Template) -> exp.Select:
     """One scan per template: which of its triggers each event matches."""
-    columns: list[exp.Expression] = [exp.column(c) for c in EVENT_COLUMNS + START_ATTRIBUTES]
+    columns: list[exp.Expr] = [exp.column(c) for c in EVENT_COLUMNS + START_ATTRIBUTES]
     enabled = _enabled_expression(template)
     is_start = trigger_expression(template.start, extracted=True)
     if enabled != exp.true():
@@ -243,15 +244,15 @@ def _flags_select(template: Template) -> exp.Select:
     return exp.select(*columns).from_("event_values").where(relevant)
 
 
-def _enabled_expression(template: Template) -> exp.Expression:
+def _enabled_expression(template: Template) -> exp.Expr:
     """The template is enabled at the event's time (contract §3.4), from its toggles."""
     intervals = template.enabled_intervals()
     if not intervals:
         return exp.false()
     occurred_at = exp.column("occurred_at")
-    tests = []
+    tests: list[exp.Expr] = []
     for since, until in intervals:
-        bounds = []
+        bounds: list[exp.Expr] = []
         if since is not None:
             bounds.append(occurred_at >= _timestamp(since))
         if until is not None:
@@ -260,7 +261,7 @@ def _enabled_expression(template: Template) -> exp.Expression:
     return exp.paren(exp.or_(*tests), copy=False) if len(tests) > 1 else tests[0]
 
 
-def _timestamp(moment: datetime) -> exp.Expression:
+def _timestamp(moment: datetime) -> exp.Expr:
     text = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
     return exp.cast(exp.Literal.string(text), exp.DataType.build("timestamp"))
 
@@ -273,26 +274,24 @@ def _match_selects(template: Template) -> list[tuple[str, exp.Select]]:
     ]
     attributes = [exp.column(c) for c in START_ATTRIBUTES]
 
-    def select(kind: str, order: exp.Expression, condition: exp.Expression) -> exp.Select:
+    def select(kind: str, order: exp.Expr, condition: exp.Expr) -> exp.Select:
         return (
             exp.select(*base, exp.Literal.string(kind).as_("match_kind"), order.as_("step_order"), *attributes)
             .from_(flags)
             .where(condition)
         )
 
-    selects = [("starts", select("start", exp.Literal.number(0), exp.column("is_start")))]
+    selects: list[tuple[str, exp.Query]] = [("starts", select("start", exp.Literal.number(0), exp.column("is_start")))]
     if template.milestones:
         milestone_selects = [
             select("milestone", exp.Literal.number(order), exp.column(f"is_milestone_{order}"))
             for order in range(1, len(template.milestones) + 1)
         ]
-        union = milestone_selects[0]
+        union: exp.Query = milestone_selects[0]
         for other in milestone_selects[1:]:
             union = exp.union(union, other, distinct=False)
         selects.append(("milestones", union))
-    selects.append(
-        ("ends", select("end", exp.column("end_index"), exp.column("end_index").is_(exp.null()).not_()))
-    )
+    selects.append(("ends", select("end", exp.column("end_index"), exp.column("end_index").is_(exp.null()).not_())))
     return selects
 
 
@@ -327,13 +326,21 @@ def definitions_sql(templates: list[Template], dialect: str) -> str:
     }
     rows = [
         [
-            t.name, t.title, t.description, t.version(), t.timeout_hours, t.reentry, t.enabled,
-            len(t.milestones), len(t.end),
+            t.name,
+            t.title,
+            t.description,
+            t.version(),
+            t.timeout_hours,
+            t.reentry,
+            t.enabled,
+            len(t.milestones),
+            len(t.end),
         ]
         for t in templates
     ]
-    return _frame([("definitions", _dialect_sql(_values_select(columns, rows), dialect)),
-                   ("final", "select * from definitions")])
+    return _frame(
+        [("definitions", _dialect_sql(_values_select(columns, rows), dialect)), ("final", "select * from definitions")]
+    )
 
 
 def steps_sql(templates: list[Template], dialect: str) -> str:
@@ -351,14 +358,14 @@ def steps_sql(templates: list[Template], dialect: str) -> str:
         rows.append([t.name, "start", 0, "start", t.start.event, None])
         rows.extend([t.name, "milestone", i, m.name, m.event, m.target_hours] for i, m in enumerate(t.milestones, 1))
         rows.extend([t.name, "end", i, e.name, e.event, e.target_hours] for i, e in enumerate(t.end, 1))
-    return _frame([("steps", _dialect_sql(_values_select(columns, rows), dialect)),
-                   ("final", "select * from steps")])
+    return _frame([("steps", _dialect_sql(_values_select(columns, rows), dialect)), ("final", "select * from steps")])
 
 
-def _values_select(columns: dict[str, str], rows: list[list[object]]) -> exp.Select:
+def _values_select(columns: dict[str, str], rows: Sequence[Sequence[object]]) -> exp.Select:
     """`select cast(column as type) ... from (values ...)`: one VALUES list (no chain of unions,
     which gets deep with many templates), typed even when a column is all NULL."""
-    def literal(value: object) -> exp.Expression:
+
+    def literal(value: object) -> exp.Expr:
         if value is None:
             return exp.null()
         if isinstance(value, bool):
@@ -373,8 +380,9 @@ def _values_select(columns: dict[str, str], rows: list[list[object]]) -> exp.Sel
         return exp.select(*nulls).where(exp.false())
     values = exp.Values(
         expressions=[exp.Tuple(expressions=[literal(v) for v in row]) for row in rows],
-        alias=exp.TableAlias(this=exp.to_identifier("template_rows"),
-                             columns=[exp.to_identifier(name) for name in columns]),
+        alias=exp.TableAlias(
+            this=exp.to_identifier("template_rows"), columns=[exp.to_identifier(name) for name in columns]
+        ),
     )
     return exp.select(*typed).from_(values)
 
@@ -382,11 +390,11 @@ def _values_select(columns: dict[str, str], rows: list[list[object]]) -> exp.Sel
 # ---------------------------------------------------------------- frame
 
 
-def _dialect_sql(expression: exp.Expression, dialect: str) -> str:
+def _dialect_sql(expression: exp.Expr, dialect: str) -> str:
     """The expression in `dialect`; where another warehouse's SQL differs (TARGET_DIALECTS),
     a jinja `if target.type` choosing between the renderings (docs/warehouses.md)."""
     default = for_dialect(expression, dialect).sql(dialect=dialect, pretty=True)
-    branches = []
+    branches: list[str] = []
     for target_type, other in TARGET_DIALECTS.items():
         text = for_dialect(expression, other).sql(dialect=other, pretty=True)
         if other != dialect and text != default:

@@ -31,18 +31,18 @@ from journey_compiler.template import (
 NEGATED = {"not_equals": "equals", "not_contains": "contains", "not_in": "in", "is_not_set": "is_set"}
 
 
-def trigger_expression(trigger: Trigger, extracted: bool = False) -> exp.Expression:
+def trigger_expression(trigger: Trigger, extracted: bool = False) -> exp.Expr:
     """Event type equal and every condition true.
 
     With `extracted`, metadata values are read from columns named by `metadata_column`
     (extracted once per event by the caller) instead of being parsed out of the JSON here.
     """
-    parts = [exp.column("event_type").eq(text_literal(trigger.event))]
+    parts: list[exp.Expr] = [exp.column("event_type").eq(text_literal(trigger.event))]
     parts.extend(condition_expression(node, extracted) for node in trigger.conditions)
     return exp.and_(*parts)
 
 
-def condition_expression(node: ConditionNode, extracted: bool = False) -> exp.Expression:
+def condition_expression(node: ConditionNode, extracted: bool = False) -> exp.Expr:
     if isinstance(node, AnyOf):
         return exp.paren(exp.or_(*(condition_expression(child, extracted) for child in node.any)), copy=False)
     if isinstance(node, AllOf):
@@ -54,7 +54,7 @@ def condition_sql(node: ConditionNode, dialect: str = "duckdb") -> str:
     return for_dialect(condition_expression(node), dialect).sql(dialect=dialect)
 
 
-def for_dialect(expression: exp.Expression, dialect: str) -> exp.Expression:
+def for_dialect(expression: exp.Expr, dialect: str) -> exp.Expr:
     """The expression with what sqlglot would write wrongly for `dialect` rewritten.
 
     Spark: sqlglot writes JSONExtract (a value's JSON form) as get_json_object, which gives a
@@ -64,11 +64,12 @@ def for_dialect(expression: exp.Expression, dialect: str) -> exp.Expression:
     if dialect != "spark":
         return expression
 
-    def rewrite(node: exp.Expression) -> exp.Expression:
+    def rewrite(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.JSONExtract):
             value = exp.Anonymous(this="TRY_PARSE_JSON", expressions=[node.this])
-            return exp.Anonymous(this="TO_JSON", expressions=[
-                exp.Anonymous(this="VARIANT_GET", expressions=[value, node.expression])])
+            return exp.Anonymous(
+                this="TO_JSON", expressions=[exp.Anonymous(this="VARIANT_GET", expressions=[value, node.expression])]
+            )
         return node
 
     return expression.transform(rewrite)
@@ -81,6 +82,7 @@ def metadata_column(field: str) -> str:
 
 def metadata_fields(trigger: Trigger) -> set[str]:
     """Every metadata.<path> a trigger's conditions read."""
+
     def walk(node: ConditionNode):
         if isinstance(node, AnyOf):
             for child in node.any:
@@ -90,17 +92,18 @@ def metadata_fields(trigger: Trigger) -> set[str]:
                 yield from walk(child)
         elif field_kind(node.field) == "metadata":
             yield node.field
+
     return {field for node in trigger.conditions for field in walk(node)}
 
 
-def field_expression(field: str, extracted: bool = False) -> exp.Expression:
+def field_expression(field: str, extracted: bool = False) -> exp.Expr:
     """The column (or metadata text) a condition reads, NULL when missing."""
     kind = field_kind(field)
     if kind != "metadata":
         return exp.column(field)
     if extracted:
         return exp.column(metadata_column(field))
-    path = "$." + field[len(METADATA_PREFIX):]
+    path = "$." + field[len(METADATA_PREFIX) :]
     text = exp.JSONExtractScalar(this=exp.column("metadata"), expression=text_literal(path))
     # JSON's "" and [] are missing values too (contract §3.1); JSON null already yields NULL.
     # The empty array is told apart from the string "[]" by its JSON form, not its text.
@@ -109,19 +112,19 @@ def field_expression(field: str, extracted: bool = False) -> exp.Expression:
     return exp.Case().when(is_empty_list, exp.null()).else_(exp.Nullif(this=text, expression=exp.Literal.string("")))
 
 
-def _leaf(condition: Condition, extracted: bool) -> exp.Expression:
+def _leaf(condition: Condition, extracted: bool) -> exp.Expr:
     if condition.op in NEGATED:
         positive = condition.model_copy(update={"op": NEGATED[condition.op]})
         return exp.not_(_positive(positive, extracted))
     return _positive(condition, extracted)
 
 
-def _positive(condition: Condition, extracted: bool) -> exp.Expression:
+def _positive(condition: Condition, extracted: bool) -> exp.Expr:
     test = _test(condition, extracted)
     return exp.func("COALESCE", test, exp.false())
 
 
-def _test(condition: Condition, extracted: bool) -> exp.Expression:
+def _test(condition: Condition, extracted: bool) -> exp.Expr:
     """The bare comparison; NULL (so false after COALESCE) when the field is missing."""
     kind = field_kind(condition.field)
     column = field_expression(condition.field, extracted)
@@ -151,7 +154,7 @@ def _test(condition: Condition, extracted: bool) -> exp.Expression:
     raise ValueError(f"operator {op} has no SQL form")
 
 
-def _list_test(tags: exp.Expression, op: str, values: list[exp.Expression]) -> exp.Expression:
+def _list_test(tags: exp.Expr, op: str, values: list[exp.Expr]) -> exp.Expr:
     if op == "equals":
         return exp.and_(
             exp.ArraySize(this=tags).eq(1),
@@ -161,9 +164,7 @@ def _list_test(tags: exp.Expression, op: str, values: list[exp.Expression]) -> e
         return exp.ArrayContains(this=tags, expression=values[0])
     if op == "starts_with":
         tag = exp.to_identifier("tag")
-        prefix_match = exp.Lambda(
-            this=exp.StartsWith(this=exp.column(tag), expression=values[0]), expressions=[tag]
-        )
+        prefix_match = exp.Lambda(this=exp.StartsWith(this=exp.column(tag), expression=values[0]), expressions=[tag])
         return exp.ArraySize(this=exp.ArrayFilter(this=tags, expression=prefix_match)) > 0
     if op == "in":
         # any tag among the values; sqlglot writes ArrayOverlaps as `&&` for Spark too, where it

@@ -25,11 +25,11 @@ BRACE_CODE = 123  # ord("{"), the same in every warehouse's CHR
 Construct = tuple[tuple[str, str], ...]
 
 
-def text_literal(text: str) -> exp.Expression:
+def text_literal(text: str) -> exp.Expr:
     """`text` as a SQL string expression with no `{` in its SQL: 'a' || CHR(123) || 'b'."""
     if BRACE not in text:
         return exp.Literal.string(text)
-    pieces: list[exp.Expression] = []
+    pieces: list[exp.Expr] = []
     for index, part in enumerate(text.split(BRACE)):
         if index:
             pieces.append(exp.Chr(expressions=[exp.Literal.number(BRACE_CODE)]))
