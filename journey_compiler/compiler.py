@@ -266,7 +266,7 @@ def _timestamp(moment: datetime) -> exp.Expr:
     return exp.cast(exp.Literal.string(text), exp.DataType.build("timestamp"))
 
 
-def _match_selects(template: Template) -> list[tuple[str, exp.Select]]:
+def _match_selects(template: Template) -> list[tuple[str, exp.Query]]:
     flags = "flags"
     base = [
         text_literal(template.name).as_("template_name"),
