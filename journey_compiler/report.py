@@ -490,6 +490,11 @@ def render_terminal(console: Console, report: Report) -> None:
     console.print(Text.assemble(("Journey report", "bold"), f"  {report.database}  ·  as of {as_of}  ·  {scope}"))
     if not report.templates:
         console.print(styled("No templates in the database."))
+    elif report.since is None and not any(template.journeys for template in report.templates):
+        # an empty first run (no accepted events yet) is not an error: say what to do
+        console.print(styled("No journeys yet: no accepted event has started one. "
+                             "Load events with `journeys run --events FILE`.", "yellow"))
+        return
     for template in report.templates:
         console.print(_template_panel(template))
 

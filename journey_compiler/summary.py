@@ -48,9 +48,21 @@ def print_summary(console: Console, database: Path, full_refresh: bool = False) 
         ))
     console.print(table)
     console.print(styled(recomputed))
+    if not outcomes.get("accepted"):
+        console.print(styled(_no_events_line(read), "yellow"))
     print_headlines(console, database)
     console.print(Text.assemble("Tables are in ", styled(database, "bold"),
                                 " (schema main): journeys, journey_milestones, rejected_events, ..."))
+
+
+def _no_events_line(read: int) -> str:
+    """Why journeys and marts are empty when nothing was accepted, so an empty first run
+    does not look like a broken one (docs/semantics.md)."""
+    why = "no file had any rows" if read == 0 else f"all {read:,} rows were rejected (see rejected_events)"
+    return (
+        f"No accepted events yet: {why}, so journeys and marts are empty. "
+        "Load events with `journeys run --events FILE`."
+    )
 
 
 def _recomputed(connection: duckdb.DuckDBPyConnection, full_refresh: bool) -> str:
