@@ -243,7 +243,8 @@ def test_an_as_of_time_that_goes_back_recomputes_every_conversation(tmp_path):
                "occurred_at": "2026-09-01T08:00:00Z", "ingested_at": "2026-09-01T08:00:01Z"}
     latest = {"event_id": "latest", "conversation_id": "other", "event_type": "message.sent",
               "occurred_at": "2026-09-05T00:00:00Z", "ingested_at": "2026-09-05T00:00:01Z"}
-    earlier_copy = {**latest, "occurred_at": "2026-09-02T00:00:00Z", "ingested_at": "2026-09-01T00:00:00Z"}
+    # ingested before the original (so it wins) and not before it happened (else it is rejected)
+    earlier_copy = {**latest, "occurred_at": "2026-09-02T00:00:00Z", "ingested_at": "2026-09-02T00:00:00Z"}
     incremental = tmp_path / "incremental.duckdb"
     first = write_batch(tmp_path / "first.jsonl", [waiting, latest])
     build(project, incremental, [first], full_refresh=False)
@@ -276,8 +277,9 @@ def random_nights(draw) -> list[list[dict]]:
             copy = {**event, "channel": "re-delivered"}
             if rng.random() < 0.5:
                 # ingested before every original, so this copy wins; and it happened earlier
-                copy["ingested_at"] = "2026-08-31T00:00:00Z"
+                # (ingested as it happened: an event ingested before it occurred is rejected)
                 copy["occurred_at"] = event["occurred_at"][:8] + "01T00:00:00Z"
+                copy["ingested_at"] = copy["occurred_at"]
             batches[rng.randint(night + 1, nights - 1)].append(copy)
     # quiet conversations: a customer message and nothing after, so a journey stays open and
     # times out on a later night that brings nothing for its conversation
