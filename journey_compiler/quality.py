@@ -237,11 +237,16 @@ def _input_checks(catalog_types: set[str], max_occurred_at: datetime, usual_rows
                   column="event_type", value_set=sorted(catalog_types),
                   description="`event_type` is one of the event catalog's types (seeds/event_catalog.csv)."),
               value("event_type")),
-        Check("occurred_at_parseable", "occurred_at is a parseable timestamp",
+        Check("occurred_at_parseable", "occurred_at is a parseable timestamp and a real instant",
               E.ExpectColumnValuesToBeInSet(
                   column="occurred_at_parses", value_set=[True],
-                  description="`occurred_at` parses as an ISO 8601 timestamp (as DuckDB casts it to timestamptz; no offset means UTC)."),
+                  description="`occurred_at` parses as an ISO 8601 timestamp (as DuckDB casts it to timestamptz; no offset means UTC) and is a real instant: not infinity or epoch, offset within ±18:00, year 1900-9999 (staging's own rule, macros/timestamps.sql)."),
               value("occurred_at")),
+        Check("ingested_at_parseable", "ingested_at, when given, is a parseable timestamp and a real instant",
+              E.ExpectColumnValuesToBeInSet(
+                  column="ingested_at_parses", value_set=[True],
+                  description="`ingested_at`, when given, parses and is a real instant, by the same rule as `occurred_at`."),
+              value("ingested_at")),
         Check("occurred_at_not_in_future", f"occurred_at is not more than {tolerance_hours:g} h in the future",
               E.ExpectColumnValuesToBeBetween(
                   column="occurred_at_utc", max_value=max_occurred_at,
@@ -425,8 +430,10 @@ select
     conversation_id,
     event_type,
     occurred_at,
-    occurred_at_utc,
-    case when occurred_at is not null then occurred_at_utc is not null end as occurred_at_parses,
+    case when occurred_at_problem is null then occurred_at_utc end as occurred_at_utc,
+    case when occurred_at is not null then occurred_at_problem is null end as occurred_at_parses,
+    case when ingested_at is not null then ingested_at_problem is null end as ingested_at_parses,
+    ingested_at,
     metadata,
     case when metadata is not null then
         coalesce(json_valid(metadata) and json_type(try_cast(metadata as json)) = 'OBJECT', false)
@@ -450,7 +457,10 @@ from (
         nullif(trim(conversation_id), '') as conversation_id,
         nullif(trim(event_type), '') as event_type,
         nullif(trim(occurred_at), '') as occurred_at,
-        try_cast(nullif(trim(occurred_at), '') as timestamptz) at time zone 'UTC' as occurred_at_utc,
+        {occurred_at_utc} as occurred_at_utc,
+        {occurred_at_problem} as occurred_at_problem,
+        nullif(trim(ingested_at), '') as ingested_at,
+        {ingested_at_problem} as ingested_at_problem,
         nullif(trim(metadata), '') as metadata,
         nullif(trim(tags), '') as tags,
         conversation_id as conversation_id_as_sent
@@ -474,8 +484,42 @@ def _event_frame(paths: list[Path]) -> "pd.DataFrame":
     with duckdb.connect() as connection:
         connection.execute("set TimeZone = 'UTC'")
         connection.register("batch", batch)
-        frame = connection.execute(_EVENT_FRAME_SQL).df()
-    return _plain_objects(frame, ("occurred_at_parses", "metadata_is_object", "tags_is_string_list"))
+        frame = connection.execute(_event_frame_sql()).df()
+    return _plain_objects(frame, ("occurred_at_parses", "ingested_at_parses", "metadata_is_object",
+                                  "tags_is_string_list"))
+
+
+def _event_frame_sql() -> str:
+    """_EVENT_FRAME_SQL with the timestamp rules of staging itself: the project's
+    `timestamp_rejection` and `parse_utc_timestamp` macros, their DuckDB bodies rendered here, so
+    a check and staging cannot disagree on which timestamps are rejected (contract §1.3)."""
+    macros = _staging_macros()
+    expressions = {}
+    for column in ("occurred_at", "ingested_at"):
+        text = f"nullif(trim({column}), '')"
+        parsed = str(macros.parse_utc_timestamp(text))
+        expressions[f"{column}_utc"] = parsed
+        expressions[f"{column}_problem"] = str(macros.timestamp_rejection(column, text, parsed))
+    return _EVENT_FRAME_SQL.format(**expressions)
+
+
+def _staging_macros() -> Any:
+    """macros/timestamps.sql of the project this package belongs to, as a Jinja module whose
+    adapter.dispatch picks the duckdb__ (else default__) body, as dbt does on DuckDB. Only
+    macros that need nothing else of dbt may be called."""
+    import jinja2
+
+    source = (Path(__file__).resolve().parents[1] / "macros" / "timestamps.sql").read_text(encoding="utf-8")
+    environment = jinja2.Environment(extensions=["jinja2.ext.do"])
+    names: dict[str, Any] = {"return": lambda value: value}
+
+    class DuckDBAdapter:
+        def dispatch(self, name: str, package: str | None = None) -> Any:
+            return getattr(module, f"duckdb__{name}", None) or getattr(module, f"default__{name}")
+
+    names["adapter"] = DuckDBAdapter()
+    module = environment.from_string(source, globals=names).module
+    return module
 
 
 def _usual_batch_rows(database: Path) -> tuple[float | None, str, str | None]:

@@ -62,8 +62,9 @@ TIMEOUT_HOURS = (0.5, 1, 2, 0.25)
 
 
 def minute_text(minute: int, style: str = "naive") -> str:
-    """Grid minute as ISO text: naive (UTC), with Z, with an offset (same instant), or a
-    fraction of a second after the grid minute (naive)."""
+    """Grid minute as ISO text: naive (UTC), with Z, with an offset (+02:00, or the largest
+    real ones, +18:00 and -18:00: same instant), or a fraction of a second after the grid
+    minute (naive)."""
     moment = BASE + timedelta(minutes=minute)
     if style == "fraction":
         return (moment + timedelta(microseconds=250_001)).isoformat()
@@ -71,7 +72,44 @@ def minute_text(minute: int, style: str = "naive") -> str:
         return moment.isoformat() + "Z"
     if style == "offset":
         return (moment + timedelta(hours=2)).isoformat() + "+02:00"
+    if style == "plus18":
+        return (moment + timedelta(hours=18)).isoformat() + "+18:00"
+    if style == "minus18":
+        return (moment - timedelta(hours=18)).isoformat() + "-18:00"
     return moment.isoformat()
+
+
+# Timestamps staging rejects (contract §1.3: not real instants, or unreadable), and the
+# earliest real one, accepted (docs/semantics.md "Events").
+BAD_TIMESTAMPS = (
+    "infinity", "-infinity", "epoch", "2026-03-01T01:00:00+25:00", "1899-12-31T23:00:00Z",
+    "10000-01-01T00:00:00", "294247-01-10T04:00:54Z", "yesterday",
+)
+EARLIEST_TIMESTAMP = "1900-01-01T00:00:00Z"
+# ingested_at minus occurred_at, in minutes: late, on time, and the clock 60 minutes ahead
+# (accepted) or 61 (rejected as 'occurred_at in the future').
+INGESTED_AFTER_MINUTES = (0, 5, 120, -60, -61)
+
+
+@st.composite
+def event_times(draw) -> dict:
+    """occurred_at, and sometimes ingested_at: mostly grid times, sometimes a rejected one."""
+    minute = draw(MINUTES)
+    kind = draw(st.sampled_from(("grid",) * 18 + ("bad", "earliest")))  # sampled: no bias to the ends
+    if kind == "bad":
+        times = {"occurred_at": draw(st.sampled_from(BAD_TIMESTAMPS))}
+    elif kind == "earliest":
+        times = {"occurred_at": EARLIEST_TIMESTAMP}
+    else:
+        styles = ("naive", "naive", "naive", "z", "offset", "fraction", "plus18", "minus18")
+        times = {"occurred_at": minute_text(minute, draw(st.sampled_from(styles)))}
+    ingested = draw(st.sampled_from(("none",) * 6 + ("relative",) * 3 + ("bad",)))
+    if ingested == "bad":
+        times["ingested_at"] = draw(st.sampled_from(("infinity", "soon", "")))
+    elif ingested == "relative":
+        after = draw(st.sampled_from(INGESTED_AFTER_MINUTES))
+        times["ingested_at"] = (BASE + timedelta(minutes=minute + after)).isoformat() + "Z"
+    return times
 
 
 @dataclass(frozen=True)
@@ -243,13 +281,13 @@ def _string_field(pool: Pools) -> st.SearchStrategy:
 
 @st.composite
 def event_bodies(draw, conversation_ids: list[str], pool: Pools = Pools()) -> dict:
-    """An event without its id."""
+    """An event without its id; now and then with a time staging rejects (event_times)."""
     tag_lists = st.lists(st.sampled_from(pool.tags), min_size=1, max_size=3, unique=True)
     return {
         "conversation_id": draw(st.sampled_from(conversation_ids)),
         "event_type": draw(st.one_of(st.sampled_from(pool.event_types), st.sampled_from(pool.event_types),
                                      st.sampled_from(EVENT_TYPES))),
-        "occurred_at": minute_text(draw(MINUTES), draw(st.sampled_from(("naive", "naive", "naive", "z", "offset", "fraction")))),
+        **draw(event_times()),
         "channel": draw(_string_field(pool)),
         "status": draw(_string_field(pool)),
         "tags": draw(st.one_of(st.none(), st.just([]), tag_lists, tag_lists)),

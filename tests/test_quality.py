@@ -77,7 +77,7 @@ def test_corrupted_file_triggers_every_input_expectation(corrupted):
 def test_input_summary_is_short_and_readable(corrupted):
     text = rendered(corrupted)
     lines = text.splitlines()
-    assert lines[0].startswith("Input checks: 11 of 13 expectations failed, 1 warning (15 rows from 1 file)")
+    assert lines[0].startswith("Input checks: 11 of 14 expectations failed, 1 warning (15 rows from 1 file)")
     assert ("✗ event types are in the event catalog [event_type_in_catalog: expect_column_values_to_be_in_set"
             " on event_type]: 1 row, e.g. 'message.recieved' (corrupted_events.jsonl:8)") in lines[6]
     assert "! event_id is unique within the batch" in text and "2 rows, e.g. 'e1' (corrupted_events.jsonl:1)" in text
@@ -106,7 +106,7 @@ def _event_line(event_id: str, occurred_at: datetime) -> str:
 def test_valid_file_passes_and_unreadable_csv_rows_are_reported(tmp_path):
     report = quality.check_event_files([FIXTURES / "good_events.jsonl"], CATALOG, tmp_path / "good")
     assert report.ok and report.failures == [] and report.warnings == []
-    assert rendered(report).startswith("Input checks passed: 13 expectations (3 rows from 1 file)")
+    assert rendered(report).startswith("Input checks passed: 14 expectations (3 rows from 1 file)")
 
     soon = datetime.now(timezone.utc) + timedelta(hours=3)  # within the default 24 h tolerance
     csv_file = tmp_path / "events.csv"
@@ -121,6 +121,31 @@ def test_valid_file_passes_and_unreadable_csv_rows_are_reported(tmp_path):
     assert [tuple(f) for f in report.failures] == [
         ("lines_readable", 1, ["'CSV row has more values than the header has columns' (events.csv:3)"])
     ]
+
+
+def test_timestamps_staging_rejects_fail_the_parse_checks(tmp_path):
+    """The checks use staging's own timestamp rule (macros/timestamps.sql): infinity, epoch, an
+    offset beyond ±18:00 and year 294247 fail occurred_at_parseable, a broken ingested_at fails
+    ingested_at_parseable; ±18:00 and year 1900 pass (contract §1.3)."""
+    base = {"conversation_id": "c1", "event_type": "message.received"}
+    rows = [
+        {"event_id": "bad1", "occurred_at": "infinity"},
+        {"event_id": "bad2", "occurred_at": "epoch"},
+        {"event_id": "bad3", "occurred_at": "2026-09-01T10:00:00+25:00"},
+        {"event_id": "bad4", "occurred_at": "294247-01-10T04:00:54Z"},
+        {"event_id": "bad5", "occurred_at": "2026-09-01T10:00:00Z", "ingested_at": "-infinity"},
+        {"event_id": "ok1", "occurred_at": "2026-09-01T10:00:00+18:00", "ingested_at": "2026-09-01T10:00:00Z"},
+        {"event_id": "ok2", "occurred_at": "2026-09-01T10:00:00-18:00"},
+        {"event_id": "ok3", "occurred_at": "1900-01-01T00:00:00Z"},
+    ]
+    path = tmp_path / "times.jsonl"
+    path.write_text("".join(json.dumps({**base, **row}) + "\n" for row in rows), encoding="utf-8")
+    report = quality.check_event_files([path], CATALOG, tmp_path / "out")
+    failures = by_name(report)
+    assert failures["occurred_at_parseable"].rows_failed == 4
+    assert failures["ingested_at_parseable"].rows_failed == 1
+    assert "'-infinity' (times.jsonl:5)" in failures["ingested_at_parseable"].sample_values
+    assert set(failures) == {"occurred_at_parseable", "ingested_at_parseable"}
 
 
 def test_future_tolerance_is_configurable(tmp_path):

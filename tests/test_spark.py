@@ -456,3 +456,22 @@ def test_jinja_template_text_on_spark(spark, tmp_path):
     assert not _differences(expected_journeys, journeys, ("journey_id",), JOURNEY_COLUMNS)
     assert not _differences(expected_milestones, spark_rows(spark, "jinja_text", "journey_milestones"),
                             ("journey_id", "milestone_order"), MILESTONE_COLUMNS)
+
+
+# ---------------------------------------------------------------- timestamps staging rejects
+
+
+def test_timestamp_rejections_on_spark(spark, tmp_path):
+    """Every hand-worked timestamp case of tests/test_timestamps.py staged on Spark: the same
+    reason as on DuckDB (decided from the text first: Spark reads neither `infinity`, `+25:00`
+    nor year 294247), year 9999 accepted."""
+    from tests.test_timestamps import CASES, TEMPLATE, YEAR_9999, _event
+
+    cases = [*CASES, YEAR_9999]
+    project = make_project(tmp_path, [TEMPLATE])
+    events_file = write_events(tmp_path / "timestamps.jsonl", [_event(*case[:3]) for case in cases])
+    spark_build(spark, project, "timestamps", [events_file], select=("+stg_events__validated",))
+    rows = {row["event_id"]: row for row in spark_rows(spark, "timestamps", "stg_events__validated")}
+    got = {case_id: rows[case_id]["rejection_reason"] for case_id, *_ in cases}
+    assert got == {case_id: reason for case_id, _, _, reason in cases}
+    assert rows["year_9999_accepted"]["occurred_at"] == datetime(9999, 12, 31, 20, 0)
