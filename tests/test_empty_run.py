@@ -47,7 +47,7 @@ def test_a_run_without_accepted_events_succeeds_and_says_so(tmp_path, case):
     events.write_text("" if case == "no rows" else "\n".join(REJECTED_ROWS) + "\n", encoding="utf-8")
     database = tmp_path / "db.duckdb"
     # with --as-of the as-of time is that value; without, there is none
-    extra = ("--as-of", "2026-09-20T14:00:00+02:00") if case == "every row rejected" else ()
+    extra = ("--as-of", "2026-09-20T14:00:00+02:00") if case == "no rows" else ()
 
     out = " ".join(run(project, database, events, *extra).split())
     assert "No accepted events yet" in out
