@@ -9,41 +9,44 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import duckdb
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from journey_compiler import compiler, environment, ingest, runner, summary
 from journey_compiler import report as report_module
 from journey_compiler.loader import TemplateValidationFailed, load_templates
+from journey_compiler.progress import BuildProgress
 from journey_compiler.schema import SCHEMA_FILE, template_json_schema
 from journey_compiler.terminal import plain_console, styled
 
-app = typer.Typer(help="Journey Tracker: measure how conversations move through journey templates.", no_args_is_help=True)
+app = typer.Typer(
+    help="Journey Tracker: measure how conversations move through journey templates.", no_args_is_help=True
+)
 # plain: ids, paths and titles from data print as they are, never as rich markup (terminal.py)
 console = plain_console()
 errors = plain_console(stderr=True)
 
 ProjectDir = Annotated[Path, typer.Option("--project-dir", help="The dbt project (default: current directory).")]
 Database = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--database", help="DuckDB file (default: $JOURNEYS_DATABASE or target/journeys.duckdb)."),
 ]
 
 
-def _templates_or_exit(project_dir: Path):
+def _templates_or_exit(project_dir: Path, files: list[Path] | None = None):
     try:
-        return [item.template for item in load_templates(project_dir)]
+        return [item.template for item in load_templates(project_dir, files)]
     except TemplateValidationFailed as failure:
         for error in failure.errors:
             errors.print(str(error), markup=False, highlight=False)
         errors.print(styled(f"{len(failure.errors)} error(s); nothing was compiled.", "red"))
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     except FileNotFoundError as error:
         errors.print(styled(error, "red"))
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 def _generate_or_exit(templates) -> list[compiler.GeneratedFile]:
@@ -51,7 +54,7 @@ def _generate_or_exit(templates) -> list[compiler.GeneratedFile]:
         return compiler.generate(templates)
     except compiler.ForeignJinja as error:
         errors.print(str(error), markup=False, highlight=False)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
 
 
 def _as_of_or_exit(as_of: str | None) -> str | None:
@@ -60,13 +63,35 @@ def _as_of_or_exit(as_of: str | None) -> str | None:
         return runner.as_of_for_dbt(as_of)
     except runner.AsOfError as error:
         errors.print(str(error), markup=False, highlight=False)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        console.print(f"journeys {version('journey-tracker')}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    show_version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Journey Tracker: measure how conversations move through journey templates."""
 
 
 @app.command()
-def validate(project_dir: ProjectDir = Path(".")) -> None:
-    """Check every template in journeys/; print every error of every file."""
-    templates = _templates_or_exit(project_dir)
+def validate(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Template files to check (default: every file in journeys/).")
+    ] = None,
+    project_dir: ProjectDir = Path("."),
+) -> None:
+    """Check templates (every one in journeys/, or the FILES named); print every error of every file."""
+    templates = _templates_or_exit(project_dir, files or None)
     console.print(f"{len(templates)} template(s) valid: {', '.join(t.name for t in templates)}")
 
 
@@ -83,8 +108,10 @@ def compile_command(
         if stale:
             for path in stale:
                 errors.print(f"stale: {path}")
-            errors.print(styled("Generated models differ from the templates; run `journeys compile` and commit.", "red"))
-            raise typer.Exit(1)
+            errors.print(
+                styled("Generated models differ from the templates; run `journeys compile` and commit.", "red")
+            )
+            raise typer.Exit(1) from None
         console.print("Generated models are up to date.")
         return
     written = compiler.write(project_dir, files)
@@ -94,35 +121,46 @@ def compile_command(
 @app.command()
 def schema(
     project_dir: ProjectDir = Path("."),
-    out: Annotated[Optional[Path], typer.Option(help="Where to write (default journey-template.schema.json).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Where to write (default journey-template.schema.json).")] = None,
 ) -> None:
     """Write the JSON Schema of the template format, for editors."""
     path = out or Path(project_dir) / SCHEMA_FILE
-    path.write_text(json.dumps(template_json_schema(project_dir), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(template_json_schema(project_dir), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     console.print(f"Wrote {path}")
 
 
 @app.command()
 def run(
-    events: Annotated[list[Path], typer.Option("--events", help="Event file (JSONL, CSV or Parquet); repeatable.")] = [],
+    events: Annotated[
+        list[Path] | None, typer.Option("--events", help="Event file (JSONL, CSV or Parquet); repeatable.")
+    ] = None,
     project_dir: ProjectDir = Path("."),
     database: Database = None,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Compute journey state as of this time: ISO 8601, e.g. 2026-09-20T12:00:00Z; no offset means UTC.")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Compute journey state as of this time: ISO 8601, e.g. 2026-09-20T12:00:00Z; no offset means UTC.",
+        ),
+    ] = None,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild every table from all events.")] = False,
     mapping: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option("--mapping", help="Import every --events file as a process-mining log with this mapping first."),
     ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Stop before loading anything when an input check fails.")
     ] = False,
     target: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--target", help="profiles.yml target (default duckdb); spark loads into and builds on Spark."),
     ] = None,
 ) -> None:
     """Check and load event files into the raw table, build every model with dbt, check the outputs, print a summary."""
     as_of = _as_of_or_exit(as_of)
+    events = events or []
     if mapping is not None:
         imported_dir = Path(project_dir) / "target" / "imported"
         imported_dir.mkdir(parents=True, exist_ok=True)
@@ -139,27 +177,35 @@ def check(
         float, typer.Option(help="How far in the future an occurred_at may be before it fails.")
     ] = 24.0,
     expected_rows: Annotated[
-        Optional[int], typer.Option(help="Usual batch size (default: the median of earlier loads).")
+        int | None, typer.Option(help="Usual batch size (default: the median of earlier loads).")
     ] = None,
 ) -> None:
     """Run the input checks (great-expectations) on event files without loading them."""
     report = _check_inputs(project_dir, database, events, future_tolerance_hours, expected_rows)
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
 
 
-def _check_inputs(project_dir: Path, database: Path | None, events: list[Path],
-                  future_tolerance_hours: float = 24.0, expected_rows: int | None = None):
+def _check_inputs(
+    project_dir: Path,
+    database: Path | None,
+    events: list[Path],
+    future_tolerance_hours: float = 24.0,
+    expected_rows: int | None = None,
+):
     from journey_compiler import quality
     from journey_compiler.catalog import load_catalog
 
     for path in events:
         if not path.exists():
             errors.print(styled(f"{path}: no such event file", "red"))
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
     report = quality.check_event_files(
-        events, set(load_catalog(project_dir)), Path(project_dir) / quality.QUALITY_DIR,
-        future_tolerance_hours=future_tolerance_hours, expected_rows=expected_rows,
+        events,
+        set(load_catalog(project_dir)),
+        Path(project_dir) / quality.QUALITY_DIR,
+        future_tolerance_hours=future_tolerance_hours,
+        expected_rows=expected_rows,
         database=runner.database_path(project_dir, database),
     )
     report.render(console)
@@ -173,11 +219,11 @@ def _check_outputs(project_dir: Path, database: Path) -> None:
         report = quality.check_outputs(database, Path(project_dir) / quality.QUALITY_DIR)
     except quality.QualityError as error:
         errors.print(styled(error, "red"))
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     report.render(console)
     if not report.ok:
         errors.print(styled("The built tables break the output checks; see the report above.", "red"))
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
 
 
 def _stem(path: Path) -> str:
@@ -195,10 +241,10 @@ def _import(mapping: Path, source: Path, out: Path, project_dir: Path) -> Path:
     except TemplateValidationFailed as failure:
         for error in failure.errors:
             errors.print(str(error), markup=False, highlight=False)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     except (SourceError, FileNotFoundError) as error:
         errors.print(styled(error, "red"))
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     console.print(
         f"Imported {source}: {report.rows_read:,} rows read, {report.events_written:,} events written, "
         f"{report.rows_rejected:,} rejected ({report.conversations:,} conversations) -> {out}"
@@ -234,6 +280,7 @@ def _exit_if_known(error: BaseException, database: Path) -> None:
 
 def _database_failures_in_one_line(function):
     """Another process holding the database, a read-only place: one line, not pages of traceback."""
+
     @functools.wraps(function)
     def guarded(project_dir: Path, database: Path | None, *args, **kwargs):
         try:
@@ -241,19 +288,25 @@ def _database_failures_in_one_line(function):
         except (duckdb.Error, OSError) as error:
             _exit_if_known(error, runner.database_path(project_dir, database))
             raise
+
     return guarded
 
 
 @_database_failures_in_one_line
 def build(
-    project_dir: Path, database: Path | None, events: list[Path], as_of: str | None, full_refresh: bool,
-    strict: bool = False, target: str | None = None,
+    project_dir: Path,
+    database: Path | None,
+    events: list[Path],
+    as_of: str | None,
+    full_refresh: bool,
+    strict: bool = False,
+    target: str | None = None,
 ) -> Path:
     templates = _templates_or_exit(project_dir)
     stale = compiler.stale_files(project_dir, _generate_or_exit(templates))
     if stale:
         errors.print(styled("Generated models are stale; run `journeys compile` first.", "red"))
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     database = runner.database_path(project_dir, database)
     if target in (None, "duckdb"):
         environment.check_writable(database)  # before minutes of checks: another run may hold it
@@ -261,8 +314,8 @@ def build(
         checked = _check_inputs(project_dir, database, events)
         if strict and not checked.ok:
             errors.print(styled("--strict: input checks failed; nothing was loaded.", "red"))
-            raise typer.Exit(1)
-    if target not in (None, "duckdb"):
+            raise typer.Exit(1) from None
+    if target is not None and target != "duckdb":
         # another warehouse (docs/warehouses.md): the summary and output checks read DuckDB
         from journey_compiler import spark_ingest
 
@@ -273,8 +326,11 @@ def build(
         note = " (already loaded; skipped)" if file_load.skipped_as_already_loaded else ""
         console.print(f"Read {file_load.rows:,} rows from {file_load.path}{note}")
         if file_load.unknown_columns:
-            console.print(styled(f"  ignored columns not in the contract: {', '.join(sorted(file_load.unknown_columns))}",
-                                 "yellow"))
+            console.print(
+                styled(
+                    f"  ignored columns not in the contract: {', '.join(sorted(file_load.unknown_columns))}", "yellow"
+                )
+            )
     options = runner.BuildOptions(project_dir=project_dir, database=database, as_of=as_of, full_refresh=full_refresh)
     _dbt_build_with_progress(options)
     summary.print_summary(console, database, full_refresh=full_refresh)
@@ -283,33 +339,33 @@ def build(
 
 
 def _dbt_build_with_progress(options: runner.BuildOptions) -> None:
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} nodes"),
-        TimeElapsedColumn(), console=console, transient=True,
-    ) as progress:
-        task = progress.add_task("dbt build", total=None)
-
-        def on_node(unique_id: str, status: str) -> None:
-            progress.update(task, advance=1, description=f"dbt build: {unique_id.split('.')[-1]} {status}")
-
-        try:
-            runner.run_dbt("build", options, on_node=on_node)
-        except runner.DbtFailed as failure:
-            _exit_if_known(failure, options.database)
-            progress.stop()
-            errors.print(styled(failure, "red"))
-            raise typer.Exit(1)
+    try:
+        with BuildProgress(console) as progress:
+            runner.run_dbt("build", options, on_step=progress)
+    except runner.DbtFailed as failure:
+        _exit_if_known(failure, options.database)
+        errors.print(Text(str(failure), style="red"), highlight=False)
+        raise typer.Exit(1) from None
 
 
 @app.command()
 def generate(
     conversations: Annotated[int, typer.Option(help="How many conversations.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same events.")] = 7,
-    out: Annotated[Path, typer.Option(help="Output file (.jsonl, .csv or .parquet).")] = Path("target/demo_events.jsonl"),
+    out: Annotated[Path, typer.Option(help="Output file (.jsonl, .csv or .parquet).")] = Path(
+        "target/demo_events.jsonl"
+    ),
 ) -> None:
     """Make realistic synthetic support conversations over every catalog event type."""
-    from journey_compiler.generate import generate_events, write_events
+    from journey_compiler.generate import OUTPUT_SUFFIXES, generate_events, write_events
 
+    if not out.name.lower().endswith(OUTPUT_SUFFIXES):
+        errors.print(
+            f"{out}: unknown output format; name a file ending in {', '.join(OUTPUT_SUFFIXES)}",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(2) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = write_events(out, generate_events(conversations, seed))
     console.print(f"Wrote {rows:,} events for {conversations:,} conversations to {out}")
@@ -326,7 +382,9 @@ def demo(
 
     target = Path(project_dir) / "target"
     target.mkdir(parents=True, exist_ok=True)
-    database = target / "demo.duckdb"
+    # the default database, so `journeys report` and `dbt docs generate` find the demo as written
+    database = runner.database_path(project_dir, None)
+    database.parent.mkdir(parents=True, exist_ok=True)
     for stale in (database, database.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
     events_file = target / "demo_events.jsonl"
@@ -340,17 +398,18 @@ def demo(
 def report(
     project_dir: ProjectDir = Path("."),
     database: Database = None,
-    template: Annotated[Optional[str], typer.Option("--template", help="Only this template.")] = None,
+    template: Annotated[str | None, typer.Option("--template", help="Only this template.")] = None,
     since: Annotated[
-        Optional[str], typer.Option("--since", help="Only journeys started on or after this date (YYYY-MM-DD, UTC).")
+        str | None, typer.Option("--since", help="Only journeys started on or after this date (YYYY-MM-DD, UTC).")
     ] = None,
     html: Annotated[
-        Optional[Path], typer.Option("--html", help="Write a self-contained HTML report with charts to this file.")
+        Path | None, typer.Option("--html", help="Write a self-contained HTML report with charts to this file.")
     ] = None,
 ) -> None:
     """Show the journeys as pictures: funnel, slowest step, drop-outs, stalls and daily trend per template."""
-    code = report_module.report_command(console, errors, runner.database_path(project_dir, database), template,
-                                        since, html)
+    code = report_module.report_command(
+        console, errors, runner.database_path(project_dir, database), template, since, html
+    )
     if code:
         raise typer.Exit(code)
 

@@ -20,18 +20,20 @@ journeys: "slower than usual" is judged against the full history.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import duckdb
-from rich.console import Console, Group
+from rich.console import Console, Group, JustifyMethod
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from journey_compiler import environment
+from journey_compiler.queries import one_row, scalar
 from journey_compiler.terminal import cells, styled
 
 BREAKDOWN_DIMENSIONS = ("channel", "team")
@@ -196,11 +198,16 @@ class Report:
 def load_report(database: Path, template: str | None = None, since: date | None = None) -> Report:
     database = Path(database)
     if not database.exists():
-        raise ReportError(f"{database}: no such database; build it first with `journeys run` or `journeys demo`.",
-                          exit_code=2)
+        raise ReportError(
+            f"{database}: no such database; build it first with `journeys run` or `journeys demo`.", exit_code=2
+        )
     with duckdb.connect(str(database), read_only=True) as connection:
-        tables = {row[0] for row in connection.execute(
-            "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+        tables = {
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'main'"
+            ).fetchall()
+        }
         missing = sorted({"journey_templates", "journey_funnel", "journey_stalls", "int_journey_steps"} - tables)
         if missing:
             raise ReportError(f"{database} has no {', '.join(missing)}; build it with `journeys run` first.")
@@ -210,7 +217,7 @@ def load_report(database: Path, template: str | None = None, since: date | None 
         if template is not None and template not in {row[0] for row in known}:
             names = ", ".join(row[0] for row in known) or "none"
             raise ReportError(f"unknown template {template!r}; the database has: {names}")
-        as_of = connection.execute("select max(as_of_at) from main.int_metrics_as_of").fetchone()[0]
+        as_of = scalar(connection, "select max(as_of_at) from main.int_metrics_as_of")
         source = _Source(connection, since)
         templates = [
             _load_template(source, TemplateReport(name, title or name, description or "", timeout_hours))
@@ -231,17 +238,20 @@ class _Source:
     def rows(self, sql: str, *parameters: Any, **named: Any) -> list[dict[str, Any]]:
         cursor = self.connection.execute(sql, named or list(parameters))
         names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def funnel(self, template: str) -> list[dict[str, Any]]:
         """One row per dimension (all, channel, team), value and step."""
-        dimensions = ("all",) + BREAKDOWN_DIMENSIONS
+        dimensions = ("all", *BREAKDOWN_DIMENSIONS)
         if self.since is None:
             return self.rows(
                 "select dimension, dimension_value, step_index, step_kind, step_name, journeys_started,"
                 " journeys_reached, journeys_reached_in_order, closed_journeys_started, median_seconds_from_start"
                 " from main.journey_funnel where template_name = ? and dimension in (?, ?, ?)"
-                " order by dimension, dimension_value, step_index", template, *dimensions)
+                " order by dimension, dimension_value, step_index",
+                template,
+                *dimensions,
+            )
         return self.rows(
             """
             select breakdowns.dimension, breakdowns.dimension_value, steps.step_index, steps.step_kind,
@@ -255,15 +265,23 @@ class _Source:
             where steps.template_name = ? and steps.started_at >= ? and breakdowns.dimension in (?, ?, ?)
             group by all
             order by breakdowns.dimension, breakdowns.dimension_value, steps.step_index
-            """, template, self.since_at, *dimensions)
+            """,
+            template,
+            self.since_at,
+            *dimensions,
+        )
 
     def transitions(self, template: str) -> list[dict[str, Any]]:
-        columns = ("from_step_index, from_step_name, to_step_name, transition_name, journeys, p50_seconds,"
-                   " p75_seconds, p90_seconds, p95_seconds, max_seconds, target_seconds, is_bottleneck")
+        columns = (
+            "from_step_index, from_step_name, to_step_name, transition_name, journeys, p50_seconds,"
+            " p75_seconds, p90_seconds, p95_seconds, max_seconds, target_seconds, is_bottleneck"
+        )
         if self.since is None:
             return self.rows(
                 f"select {columns} from main.journey_step_durations"
-                " where template_name = ? and dimension = 'all' order by from_step_index", template)
+                " where template_name = ? and dimension = 'all' order by from_step_index",
+                template,
+            )
         rows = self.rows(
             """
             select transitions.from_step_index, transitions.from_step_name, transitions.to_step_name,
@@ -280,11 +298,15 @@ class _Source:
             where transitions.template_name = ? and journeys.started_at >= ?
             group by all
             order by transitions.from_step_index
-            """, template, self.since_at)
+            """,
+            template,
+            self.since_at,
+        )
         # the bottleneck as journey_step_durations flags it: highest p50, then p90, then the earlier step
         measured = [row for row in rows if row["journeys"]]
-        slowest = min(measured, key=lambda row: (-row["p50_seconds"], -row["p90_seconds"], row["from_step_index"]),
-                      default=None)
+        slowest = min(
+            measured, key=lambda row: (-row["p50_seconds"], -row["p90_seconds"], row["from_step_index"]), default=None
+        )
         for row in rows:
             row["is_bottleneck"] = row is slowest
         return rows
@@ -293,7 +315,9 @@ class _Source:
         if self.since is None:
             return self.rows(
                 "select outcome, step_index, step_name, journeys, outcome_journeys from main.journey_dropoffs"
-                " where template_name = ? order by outcome, step_index", template)
+                " where template_name = ? order by outcome, step_index",
+                template,
+            )
         return self.rows(
             """
             with steps as (
@@ -333,17 +357,22 @@ class _Source:
             left join skipped_counts on template_steps.step_index = skipped_counts.step_index
             where template_steps.step_kind = 'milestone'
             order by 1, 2
-            """, template=template, since_at=self.since_at)
+            """,
+            template=template,
+            since_at=self.since_at,
+        )
 
     def curve(self, template: str) -> tuple[list[float], list[float], float | None]:
         """(t seconds, completion probability, Kaplan-Meier median seconds)."""
         if self.since is None:
             rows = self.connection.execute(
                 "select t_seconds, completion_probability from main.journey_completion_curve"
-                " where template_name = ? order by t_seconds", [template]).fetchall()
+                " where template_name = ? order by t_seconds",
+                [template],
+            ).fetchall()
             median = self.connection.execute(
-                "select km_median_seconds from main.journey_time_to_complete where template_name = ?",
-                [template]).fetchone()
+                "select km_median_seconds from main.journey_time_to_complete where template_name = ?", [template]
+            ).fetchone()
             return [row[0] for row in rows], [row[1] for row in rows], median[0] if median else None
         observations = self.connection.execute(
             """
@@ -351,7 +380,9 @@ class _Source:
             from main.int_journey_completion_times as times
             inner join main.journeys on times.journey_id = journeys.journey_id
             where times.template_name = ? and journeys.started_at >= ?
-            """, [template, self.since_at]).fetchall()
+            """,
+            [template, self.since_at],
+        ).fetchall()
         return kaplan_meier(observations)
 
     def daily(self, template: str) -> list[dict[str, Any]]:
@@ -359,7 +390,10 @@ class _Source:
             "select start_date, journeys_started, journeys_completed, journeys_timed_out, journeys_open, is_mature,"
             " reporting_time_zone"
             " from main.journey_daily where template_name = ? and dimension = 'all'"
-            " and start_date >= coalesce(?, start_date) order by start_date", template, self.since)
+            " and start_date >= coalesce(?, start_date) order by start_date",
+            template,
+            self.since,
+        )
 
     def stalls(self, template: str) -> tuple[list[dict[str, Any]], int, int]:
         """(the most stalled open journeys, how many are stalled, how many are open)."""
@@ -368,10 +402,16 @@ class _Source:
             "select conversation_id, channel, team_id, agent_id, started_at, current_step_name, next_step_name,"
             " waiting_seconds, next_transition_p90_seconds, next_step_target_seconds, seconds_since_start,"
             f" stall_reason from main.journey_stalls where {where} and is_stalled"
-            " order by waiting_seconds desc, conversation_id limit ?", template, self.since_at, TOP_STALLED)
-        stalled, open_ = self.connection.execute(
+            " order by waiting_seconds desc, conversation_id limit ?",
+            template,
+            self.since_at,
+            TOP_STALLED,
+        )
+        stalled, open_ = one_row(
+            self.connection,
             f"select count(*) filter (where is_stalled), count(*) from main.journey_stalls where {where}",
-            [template, self.since_at]).fetchone()
+            [template, self.since_at],
+        )
         return rows, stalled, open_
 
 
@@ -405,9 +445,17 @@ def _load_template(source: _Source, report: TemplateReport) -> TemplateReport:
     name = report.name
     funnel_rows = source.funnel(name)
     report.funnel = [
-        FunnelStep(row["step_index"], row["step_kind"], row["step_name"], row["journeys_started"],
-                   row["journeys_reached"], row["journeys_reached_in_order"], row["median_seconds_from_start"])
-        for row in funnel_rows if row["dimension"] == "all"
+        FunnelStep(
+            row["step_index"],
+            row["step_kind"],
+            row["step_name"],
+            row["journeys_started"],
+            row["journeys_reached"],
+            row["journeys_reached_in_order"],
+            row["median_seconds_from_start"],
+        )
+        for row in funnel_rows
+        if row["dimension"] == "all"
     ]
     end_index = max((step.step_index for step in report.funnel), default=None)
     for dimension in BREAKDOWN_DIMENSIONS:
@@ -417,8 +465,14 @@ def _load_template(source: _Source, report: TemplateReport) -> TemplateReport:
                 completed = row["journeys_reached"]
                 closed = row["closed_journeys_started"]
                 rows[row["dimension_value"]] = BreakdownRow(
-                    dimension, row["dimension_value"], row["journeys_started"], completed, closed - completed,
-                    row["journeys_started"] - closed, row["median_seconds_from_start"])
+                    dimension,
+                    row["dimension_value"],
+                    row["journeys_started"],
+                    completed,
+                    closed - completed,
+                    row["journeys_started"] - closed,
+                    row["median_seconds_from_start"],
+                )
         report.breakdowns[dimension] = sorted(rows.values(), key=lambda item: (-item.journeys, item.value))
     report.transitions = [Transition(**row) for row in source.transitions(name)]
     for row in source.dropoffs(name):
@@ -455,7 +509,7 @@ def format_share(share: float | None) -> str:
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
 
 
-def sparkline(values: list[float | None]) -> str:
+def sparkline(values: Sequence[float | None]) -> str:
     """One block character per value, scaled from the smallest to the largest; blank for None."""
     present = [value for value in values if value is not None]
     if not present:
@@ -492,8 +546,12 @@ def render_terminal(console: Console, report: Report) -> None:
         console.print(styled("No templates in the database."))
     elif report.since is None and not any(template.journeys for template in report.templates):
         # an empty first run (no accepted events yet) is not an error: say what to do
-        console.print(styled("No journeys yet: no accepted event has started one. "
-                             "Load events with `journeys run --events FILE`.", "yellow"))
+        console.print(
+            styled(
+                "No journeys yet: no accepted event has started one. Load events with `journeys run --events FILE`.",
+                "yellow",
+            )
+        )
         return
     for template in report.templates:
         console.print(_template_panel(template))
@@ -504,25 +562,37 @@ def _template_panel(template: TemplateReport) -> Panel:
     if template.journeys == 0:
         parts.append(Text("No journeys in range.", style="dim"))
     else:
-        parts.append(Text.assemble(
-            (f"{template.journeys:,}", "bold"), " journeys: ",
-            (f"{template.completed:,} completed ({format_share(template.completed / template.journeys)})", "green"),
-            ", ", (f"{template.timed_out:,} timed out", "red"), ", ", (f"{template.open:,} open", "cyan"),
-            f"  ·  median to complete {format_duration(template.km_median_seconds)} (Kaplan–Meier)"
-            if template.km_median_seconds is not None else "",
-        ))
+        parts.append(
+            Text.assemble(
+                (f"{template.journeys:,}", "bold"),
+                " journeys: ",
+                (f"{template.completed:,} completed ({format_share(template.completed / template.journeys)})", "green"),
+                ", ",
+                (f"{template.timed_out:,} timed out", "red"),
+                ", ",
+                (f"{template.open:,} open", "cyan"),
+                f"  ·  median to complete {format_duration(template.km_median_seconds)} (Kaplan–Meier)"
+                if template.km_median_seconds is not None
+                else "",
+            )
+        )
         for section in (_funnel_table, _slowest_transition, _dropoff_table, _stall_table, _daily_trend):
             part = section(template)
             if part is not None:
                 parts += [Text(""), part]
     # Panel parses string titles as markup: titles and descriptions are data, so Text
     subtitle = styled(template.description) if template.description else None
-    return Panel(Group(*[part for part in parts if part is not None]),
-                 title=Text.assemble(styled(template.title, "bold"), f" ({template.name})"), title_align="left",
-                 subtitle=subtitle, subtitle_align="left", padding=(0, 1))
+    return Panel(
+        Group(*[part for part in parts if part is not None]),
+        title=Text.assemble(styled(template.title, "bold"), f" ({template.name})"),
+        title_align="left",
+        subtitle=subtitle,
+        subtitle_align="left",
+        padding=(0, 1),
+    )
 
 
-def _funnel_table(template: TemplateReport) -> Table:
+def _funnel_table(template: TemplateReport) -> Group:
     table = Table(box=None, pad_edge=False)
     table.add_column("step")
     table.add_column("", width=32, no_wrap=True)
@@ -531,9 +601,16 @@ def _funnel_table(template: TemplateReport) -> Table:
     table.add_column("in order", justify="right")
     for step in template.funnel:
         style = "green" if step.step_kind == "end" else "blue"
-        table.add_row(*cells(step.step_name, Text(bar(step.share, 30), style=style), f"{step.journeys_reached:,}",
-                             format_share(step.share), format_share(step.in_order_share)))
-    return _titled("Funnel: journeys reaching each step (any order; \"in order\": every earlier step first)", table)
+        table.add_row(
+            *cells(
+                step.step_name,
+                Text(bar(step.share, 30), style=style),
+                f"{step.journeys_reached:,}",
+                format_share(step.share),
+                format_share(step.in_order_share),
+            )
+        )
+    return _titled('Funnel: journeys reaching each step (any order; "in order": every earlier step first)', table)
 
 
 def _titled(title: str, body: Any) -> Group:
@@ -545,26 +622,44 @@ def _slowest_transition(template: TemplateReport) -> Any:
     if slowest is None:
         return Text("Slowest transition: nothing measured yet.", style="dim")
     table = Table(box=None, pad_edge=False)
-    for column, justify in (("transition", "left"), ("journeys", "right"), ("p50", "right"), ("p90", "right"),
-                            ("target", "right"), ("", "left")):
+    justified: tuple[tuple[str, JustifyMethod], ...] = (
+        ("transition", "left"),
+        ("journeys", "right"),
+        ("p50", "right"),
+        ("p90", "right"),
+        ("target", "right"),
+        ("", "left"),
+    )
+    for column, justify in justified:
         table.add_column(column, justify=justify)
     for transition in template.transitions:
         marker = Text("◀ slowest", style="bold yellow") if transition.is_bottleneck else Text("")
         style = "bold" if transition.is_bottleneck else None
         name = f"{transition.from_step_name} → {transition.to_step_name}"
-        table.add_row(*cells(Text(name, style=style or ""), f"{transition.journeys:,}",
-                             format_duration(transition.p50_seconds), format_duration(transition.p90_seconds),
-                             format_duration(transition.target_seconds), marker))
-    return _titled(f"Slowest transition: {slowest.from_step_name} → {slowest.to_step_name}, "
-                   f"p50 {format_duration(slowest.p50_seconds)}, p90 {format_duration(slowest.p90_seconds)} "
-                   "(target: hours from the start)", table)
+        table.add_row(
+            *cells(
+                Text(name, style=style or ""),
+                f"{transition.journeys:,}",
+                format_duration(transition.p50_seconds),
+                format_duration(transition.p90_seconds),
+                format_duration(transition.target_seconds),
+                marker,
+            )
+        )
+    return _titled(
+        f"Slowest transition: {slowest.from_step_name} → {slowest.to_step_name}, "
+        f"p50 {format_duration(slowest.p50_seconds)}, p90 {format_duration(slowest.p90_seconds)} "
+        "(target: hours from the start)",
+        table,
+    )
 
 
 def _dropoff_table(template: TemplateReport) -> Any:
     total = template.timed_out
     if total == 0:
-        return Text("Timed out: none" + ("" if template.timeout_hours else " (the template has no timeout)") + ".",
-                    style="dim")
+        return Text(
+            "Timed out: none" + ("" if template.timeout_hours else " (the template has no timeout)") + ".", style="dim"
+        )
     table = Table(box=None, pad_edge=False)
     table.add_column("last step")
     table.add_column("", width=22, no_wrap=True)
@@ -573,8 +668,11 @@ def _dropoff_table(template: TemplateReport) -> Any:
     biggest = max(template.timed_out_dropoffs, key=lambda step: step.journeys)
     for step in template.timed_out_dropoffs:
         style = "bold red" if step is biggest else "red"
-        table.add_row(*cells(step.step_name, Text(bar(step.share, 20), style=style), f"{step.journeys:,}",
-                             format_share(step.share)))
+        table.add_row(
+            *cells(
+                step.step_name, Text(bar(step.share, 20), style=style), f"{step.journeys:,}", format_share(step.share)
+            )
+        )
     return _titled(f"Where the {total:,} timed-out journeys dropped out (the last step they reached)", table)
 
 
@@ -582,16 +680,34 @@ def _stall_table(template: TemplateReport) -> Any:
     if not template.stalls:
         return Text(f"Stalled now: none of {template.open_total_at_as_of:,} open journeys.", style="dim")
     table = Table(box=None, pad_edge=False)
-    for column, justify in (("conversation", "left"), ("waiting at", "left"), ("for", "left"),
-                            ("waiting", "right"), ("usual p90", "right"), ("team", "left"), ("why", "left")):
+    justified: tuple[tuple[str, JustifyMethod], ...] = (
+        ("conversation", "left"),
+        ("waiting at", "left"),
+        ("for", "left"),
+        ("waiting", "right"),
+        ("usual p90", "right"),
+        ("team", "left"),
+        ("why", "left"),
+    )
+    for column, justify in justified:
         table.add_column(column, justify=justify)
     for stall in template.stalls[:TERMINAL_TOP_STALLED]:
-        table.add_row(*cells(stall.conversation_id, stall.current_step_name, stall.next_step_name,
-                             Text(format_duration(stall.waiting_seconds), style="bold"),
-                             format_duration(stall.next_transition_p90_seconds), stall.team_id or "–",
-                             stall.stall_reason.replace("_", " ")))
-    return _titled(f"Stalled now: {template.stalled_total:,} of {template.open_total_at_as_of:,} open journeys "
-                   f"(top {min(TERMINAL_TOP_STALLED, len(template.stalls))} by waiting time)", table)
+        table.add_row(
+            *cells(
+                stall.conversation_id,
+                stall.current_step_name,
+                stall.next_step_name,
+                Text(format_duration(stall.waiting_seconds), style="bold"),
+                format_duration(stall.next_transition_p90_seconds),
+                stall.team_id or "–",
+                stall.stall_reason.replace("_", " "),
+            )
+        )
+    return _titled(
+        f"Stalled now: {template.stalled_total:,} of {template.open_total_at_as_of:,} open journeys "
+        f"(top {min(TERMINAL_TOP_STALLED, len(template.stalls))} by waiting time)",
+        table,
+    )
 
 
 def _daily_trend(template: TemplateReport) -> Any:
@@ -604,14 +720,22 @@ def _daily_trend(template: TemplateReport) -> Any:
     table.add_column("")
     table.add_column("", no_wrap=True)
     table.add_column("")
-    table.add_row(*cells("started per day", Text(sparkline(started), style="blue"), f"{min(started):,}–{max(started):,}"))
+    table.add_row(
+        *cells("started per day", Text(sparkline(started), style="blue"), f"{min(started):,}–{max(started):,}")
+    )
     present = [rate for rate in rates if rate is not None]
-    table.add_row(*cells("completed (share)", Text(sparkline(rates), style="green"),
-                         f"{format_share(min(present))}–{format_share(max(present))}" if present else "–"))
+    table.add_row(
+        *cells(
+            "completed (share)",
+            Text(sparkline(rates), style="green"),
+            f"{format_share(min(present))}–{format_share(max(present))}" if present else "–",
+        )
+    )
     immature = sum(1 for point in template.daily if not point.is_mature)
     note = f"; {immature} not yet mature" if immature else ""
-    return _titled(f"Daily trend by day of start, {first:%Y-%m-%d} → {last:%Y-%m-%d} "
-                   f"({len(template.daily)} days{note})", table)
+    return _titled(
+        f"Daily trend by day of start, {first:%Y-%m-%d} → {last:%Y-%m-%d} ({len(template.daily)} days{note})", table
+    )
 
 
 # ------------------------------------------------------------------------------------ CLI
@@ -633,8 +757,9 @@ def write_html_report(database: Path, path: Path, template: str | None = None, s
     return write_html(load_report(database, template, since), path).resolve()
 
 
-def report_command(console: Console, errors: Console, database: Path, template: str | None, since: str | None,
-                   html: Path | None) -> int:
+def report_command(
+    console: Console, errors: Console, database: Path, template: str | None, since: str | None, html: Path | None
+) -> int:
     """`journeys report`: the terminal report, or with `html` the HTML file; the exit code."""
     try:
         since_date = parse_since(since)

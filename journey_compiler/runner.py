@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
+
+from journey_compiler.progress import DbtStep, node_label
 
 DEFAULT_DATABASE = Path("target") / "journeys.duckdb"
 
@@ -109,19 +111,29 @@ def dbt_args(command: str, options: BuildOptions) -> list[str]:
 def run_dbt(
     command: str,
     options: BuildOptions,
-    on_node: Callable[[str, str], None] | None = None,
+    on_step: Callable[[DbtStep], None] | None = None,
     extra_args: tuple[str, ...] = (),
 ):
-    """Invoke dbt in-process; `on_node(name, status)` is called as each node finishes."""
+    """Invoke dbt in-process; `on_step` hears when the selected nodes are known and as each finishes."""
     from dbt.cli.main import dbtRunner
 
+    announced = False
+
     def callback(event) -> None:
-        if on_node is None:
+        nonlocal announced
+        if on_step is None:
             return
         name = event.info.name
-        if name == "NodeFinished":
+        if name == "LogStartLine" and not announced:
+            announced = True
+            on_step(DbtStep("parsed", total=int(event.data.total)))
+        elif name == "NodeFinished":
             node = event.data.node_info
-            on_node(node.unique_id, node.node_status)
+            on_step(
+                DbtStep(
+                    "node", name=node_label(node.unique_id), resource_type=node.resource_type, status=node.node_status
+                )
+            )
 
     with _environment(options.database):
         try:

@@ -9,15 +9,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from journey_compiler.queries import scalar
 from journey_compiler.terminal import cells, styled
 
 
 def print_summary(console: Console, database: Path, full_refresh: bool = False) -> None:
     with duckdb.connect(str(database)) as connection:
         recomputed = _recomputed(connection, full_refresh)
-        outcomes = dict(connection.execute(
-            "select row_outcome, count(*) from main.stg_events__validated group by 1"
-        ).fetchall())
+        outcomes = dict(
+            connection.execute("select row_outcome, count(*) from main.stg_events__validated group by 1").fetchall()
+        )
         reasons = connection.execute(
             "select rejection_reason, count(*) from main.stg_events__validated "
             "where row_outcome = 'rejected' group by 1 order by 2 desc, 1"
@@ -42,17 +43,27 @@ def print_summary(console: Console, database: Path, full_refresh: bool = False) 
     for column in ("template", "journeys", "completed", "timed out", "open"):
         table.add_column(column, justify="right" if column != "template" else "left")
     for template, counts in by_template.items():
-        table.add_row(*cells(
-            template, f"{sum(counts.values()):,}", f"{counts.get('completed', 0):,}",
-            f"{counts.get('timed_out', 0):,}", f"{counts.get('open', 0):,}",
-        ))
+        table.add_row(
+            *cells(
+                template,
+                f"{sum(counts.values()):,}",
+                f"{counts.get('completed', 0):,}",
+                f"{counts.get('timed_out', 0):,}",
+                f"{counts.get('open', 0):,}",
+            )
+        )
     console.print(table)
     console.print(styled(recomputed))
     if not outcomes.get("accepted"):
         console.print(styled(_no_events_line(read), "yellow"))
     print_headlines(console, database)
-    console.print(Text.assemble("Tables are in ", styled(database, "bold"),
-                                " (schema main): journeys, journey_milestones, rejected_events, ..."))
+    console.print(
+        Text.assemble(
+            "Tables are in ",
+            styled(database, "bold"),
+            " (schema main): journeys, journey_milestones, rejected_events, ...",
+        )
+    )
 
 
 def _no_events_line(read: int) -> str:
@@ -69,22 +80,25 @@ def _recomputed(connection: duckdb.DuckDBPyConnection, full_refresh: bool) -> st
     """What this run recomputed (docs/incremental.md), so a nightly log shows its own cost.
     Counted over conversations with accepted events: the refresh sets also hold ids whose
     rows were all rejected."""
-    conversations = connection.execute("select count(distinct conversation_id) from main.stg_events").fetchone()[0]
+    conversations = scalar(connection, "select count(distinct conversation_id) from main.stg_events")
     if full_refresh:
         return f"This run recomputed all {conversations:,} conversations: full refresh."
     restaged, refreshed = (
-        connection.execute(
-            f"select count(*) from main.{table} "
-            "where conversation_id in (select conversation_id from main.stg_events)"
-        ).fetchone()[0]
+        scalar(
+            connection,
+            f"select count(*) from main.{table} where conversation_id in (select conversation_id from main.stg_events)",
+        )
         for table in ("stg_refresh_conversations", "int_refresh_conversations")
     )
     if refreshed == conversations:
         why = full_recompute_reasons(connection)
         return f"This run recomputed all {conversations:,} conversations" + (
-            f" (full recompute: {', '.join(why)})." if why else ".")
-    return (f"This run recomputed {refreshed:,} of {conversations:,} conversations: {restaged:,} with rows "
-            f"loaded since the last run, {refreshed - restaged:,} more with journeys that timed out.")
+            f" (full recompute: {', '.join(why)})." if why else "."
+        )
+    return (
+        f"This run recomputed {refreshed:,} of {conversations:,} conversations: {restaged:,} with rows "
+        f"loaded since the last run, {refreshed - restaged:,} more with journeys that timed out."
+    )
 
 
 # manifest columns that force a full recompute when they differ from the run before
@@ -100,10 +114,13 @@ RECOMPUTE_CAUSES = (
 def full_recompute_reasons(connection: duckdb.DuckDBPyConnection) -> list[str]:
     """Why the last recorded run recomputed everything, from its manifest row and the one
     before: a nightly log that suddenly costs a full refresh says what caused it."""
-    columns = {row[0] for row in connection.execute(
-        "select column_name from information_schema.columns "
-        "where table_schema = 'main' and table_name = 'journeys_run_manifest'"
-    ).fetchall()}
+    columns = {
+        row[0]
+        for row in connection.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'main' and table_name = 'journeys_run_manifest'"
+        ).fetchall()
+    }
     if not columns:
         return []
     names = [name for name, _ in RECOMPUTE_CAUSES if name in columns] + ["as_of_at"]
@@ -112,7 +129,7 @@ def full_recompute_reasons(connection: duckdb.DuckDBPyConnection) -> list[str]:
     ).fetchall()
     if len(runs) < 2:
         return ["first run"]
-    now, before = (dict(zip(names, run)) for run in runs)
+    now, before = (dict(zip(names, run, strict=True)) for run in runs)
     reasons = [why for name, why in RECOMPUTE_CAUSES if name in columns and now[name] != before[name]]
     if "the templates changed" in reasons and "the project's models or macros changed" in reasons:
         reasons.remove("the project's models or macros changed")  # the generated models follow the templates
