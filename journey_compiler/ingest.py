@@ -13,18 +13,30 @@ import hashlib
 import io
 import json
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from journey_compiler.queries import scalar
+
 EVENT_COLUMNS = (
-    "event_id", "conversation_id", "event_type", "occurred_at", "channel", "status",
-    "tags", "agent_id", "team_id", "metadata", "ingested_at",
+    "event_id",
+    "conversation_id",
+    "event_type",
+    "occurred_at",
+    "channel",
+    "status",
+    "tags",
+    "agent_id",
+    "team_id",
+    "metadata",
+    "ingested_at",
 )
 JSON_COLUMNS = ("tags", "metadata")
 LINEAGE_COLUMNS = ("_load_id", "_loaded_at", "_source_file", "_source_line", "_source_error")
@@ -63,9 +75,7 @@ def ensure_raw_table(connection: duckdb.DuckDBPyConnection, schema: str = "raw",
     )
 
 
-def load_event_files(
-    database: Path, paths: Iterable[Path], schema: str = "raw", table: str = "events"
-) -> LoadReport:
+def load_event_files(database: Path, paths: Iterable[Path], schema: str = "raw", table: str = "events") -> LoadReport:
     """Append every not-yet-loaded file to the raw table; returns what was read per file."""
     Path(database).parent.mkdir(parents=True, exist_ok=True)
     load_id = uuid.uuid4().hex[:12]
@@ -77,14 +87,12 @@ def load_event_files(
             file_load = FileLoad(path)
             report.files.append(file_load)
             digest = file_sha256(path)
-            seen = connection.execute(
-                f'select count(*) from "{schema}"."_loaded_files" where sha256 = ?', [digest]
-            ).fetchone()[0]
+            seen = scalar(connection, f'select count(*) from "{schema}"."_loaded_files" where sha256 = ?', [digest])
             if seen:
                 file_load.skipped_as_already_loaded = True
                 continue
             # each file gets its own load time: it orders copies of an event_id across files
-            loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+            loaded_at = datetime.now(UTC).replace(tzinfo=None)
             connection.execute("begin transaction")
             for batch in _batches(read_records(path, file_load), load_id, loaded_at, str(path)):
                 connection.register("_incoming", batch)
@@ -198,6 +206,13 @@ def _batches(records, load_id: str, loaded_at: datetime, source_file: str) -> It
 
 def _table(columns: dict[str, list[Any]]) -> pa.Table:
     types = {c: pa.string() for c in EVENT_COLUMNS}
-    types.update({"_load_id": pa.string(), "_loaded_at": pa.timestamp("us"), "_source_file": pa.string(),
-                  "_source_line": pa.int64(), "_source_error": pa.string()})
+    types.update(
+        {
+            "_load_id": pa.string(),
+            "_loaded_at": pa.timestamp("us"),
+            "_source_file": pa.string(),
+            "_source_line": pa.int64(),
+            "_source_error": pa.string(),
+        }
+    )
     return pa.table({c: pa.array(values, type=types[c]) for c, values in columns.items()})

@@ -29,15 +29,17 @@ import os
 import shutil
 import statistics
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
 from journey_compiler import ingest
+from journey_compiler.queries import scalar
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -79,13 +81,13 @@ class QualityError(RuntimeError):
 class Failure:
     """One failed expectation. Unpacks as (expectation, rows_failed, sample_values)."""
 
-    expectation: str           # stable check name, e.g. "event_type_in_catalog"
-    rows_failed: int           # rows that broke it (0 for table-level checks such as volume)
-    sample_values: list[str]   # a few offending values with where they are
-    title: str = ""            # what the check means, in words
-    ge_expectation: str = ""   # the great-expectations expectation and its column(s)
+    expectation: str  # stable check name, e.g. "event_type_in_catalog"
+    rows_failed: int  # rows that broke it (0 for table-level checks such as volume)
+    sample_values: list[str]  # a few offending values with where they are
+    title: str = ""  # what the check means, in words
+    ge_expectation: str = ""  # the great-expectations expectation and its column(s)
     severity: str = "critical"  # "critical" (a failure) or "warning"
-    table: str = ""            # the table or batch it ran on
+    table: str = ""  # the table or batch it ran on
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.expectation, self.rows_failed, self.sample_values))
@@ -100,11 +102,11 @@ class Failure:
 
 @dataclass
 class QualityReport:
-    kind: str                      # "Input" or "Output"
-    failures: list[Failure]        # critical failures: the run is not ok
-    warnings: list[Failure]        # warnings (volume): printed, never fail the check
-    evaluated: int                 # expectations evaluated
-    rows: int                      # rows validated (events in the batch; journeys for outputs)
+    kind: str  # "Input" or "Output"
+    failures: list[Failure]  # critical failures: the run is not ok
+    warnings: list[Failure]  # warnings (volume): printed, never fail the check
+    evaluated: int  # expectations evaluated
+    rows: int  # rows validated (events in the batch; journeys for outputs)
     json_path: Path
     html_path: Path
     notes: list[str] = field(default_factory=list)
@@ -134,7 +136,7 @@ class QualityReport:
     def describe_rows(self) -> str:
         return f"{self.rows:,} rows"
 
-    def render(self, console: "Console") -> None:
+    def render(self, console: Console) -> None:
         from rich.text import Text
 
         for number, line in enumerate(self.summary_lines()):
@@ -173,9 +175,9 @@ class OutputReport(QualityReport):
 class Check:
     name: str
     title: str
-    expectation: Any                       # a great_expectations Expectation
+    expectation: Any  # a great_expectations Expectation
     sample: Callable[[dict[str, Any]], str] | None = None  # how to show one offending row
-    table_level: bool = False              # no rows to sample (row count checks)
+    table_level: bool = False  # no rows to sample (row count checks)
     details: Callable[[dict[str, Any]], list[str]] | None = None  # samples for table-level checks
 
     @property
@@ -184,9 +186,11 @@ class Check:
 
     def ge_description(self) -> str:
         kwargs = self.expectation.configuration.kwargs
-        columns = kwargs.get("column") or kwargs.get("column_list") or [
-            kwargs[key] for key in ("column_A", "column_B") if key in kwargs
-        ]
+        columns = (
+            kwargs.get("column")
+            or kwargs.get("column_list")
+            or [kwargs[key] for key in ("column_A", "column_B") if key in kwargs]
+        )
         if isinstance(columns, (list, tuple)):
             columns = ", ".join(columns)
         type_name = self.expectation.expectation_type
@@ -205,8 +209,13 @@ def _gx():
     return gx
 
 
-def _input_checks(catalog_types: set[str], max_occurred_at: datetime, usual_rows: float | None,
-                  usual_source: str, tolerance_hours: float) -> list[Check]:
+def _input_checks(
+    catalog_types: set[str],
+    max_occurred_at: datetime,
+    usual_rows: float | None,
+    usual_source: str,
+    tolerance_hours: float,
+) -> list[Check]:
     gx = _gx()
     from great_expectations.expectations.row_conditions import Column
 
@@ -220,74 +229,135 @@ def _input_checks(catalog_types: set[str], max_occurred_at: datetime, usual_rows
         return lambda row: f"{_short(row.get(column))} ({at(row)})"
 
     checks = [
-        Check("lines_readable", "every line is a readable record",
-              E.ExpectColumnValuesToBeNull(column="read_error", description="Every line or record of the file can be read (valid JSON object, CSV row with no extra values)."),
-              value("read_error")),
+        Check(
+            "lines_readable",
+            "every line is a readable record",
+            E.ExpectColumnValuesToBeNull(
+                column="read_error",
+                description="Every line or record of the file can be read (valid JSON object, CSV row with no extra values).",
+            ),
+            value("read_error"),
+        ),
     ]
     for column in REQUIRED_COLUMNS:
-        checks.append(Check(
-            f"{column}_present", f"{column} is present",
-            E.ExpectColumnValuesToNotBeNull(
-                column=column, row_condition=readable,
-                description=f"Required column `{column}` is set (not missing, not blank) on every readable row."),
-            at))
+        checks.append(
+            Check(
+                f"{column}_present",
+                f"{column} is present",
+                E.ExpectColumnValuesToNotBeNull(
+                    column=column,
+                    row_condition=readable,
+                    description=f"Required column `{column}` is set (not missing, not blank) on every readable row.",
+                ),
+                at,
+            )
+        )
     checks += [
-        Check("event_type_in_catalog", "event types are in the event catalog",
-              E.ExpectColumnValuesToBeInSet(
-                  column="event_type", value_set=sorted(catalog_types),
-                  description="`event_type` is one of the event catalog's types (seeds/event_catalog.csv)."),
-              value("event_type")),
-        Check("occurred_at_parseable", "occurred_at is a parseable timestamp and a real instant",
-              E.ExpectColumnValuesToBeInSet(
-                  column="occurred_at_parses", value_set=[True],
-                  description="`occurred_at` parses as an ISO 8601 timestamp (as DuckDB casts it to timestamptz; no offset means UTC) and is a real instant: not infinity or epoch, offset within ±18:00, year 1900-9999 (staging's own rule, macros/timestamps.sql)."),
-              value("occurred_at")),
-        Check("ingested_at_parseable", "ingested_at, when given, is a parseable timestamp and a real instant",
-              E.ExpectColumnValuesToBeInSet(
-                  column="ingested_at_parses", value_set=[True],
-                  description="`ingested_at`, when given, parses and is a real instant, by the same rule as `occurred_at`."),
-              value("ingested_at")),
-        Check("occurred_at_not_in_future", f"occurred_at is not more than {tolerance_hours:g} h in the future",
-              E.ExpectColumnValuesToBeBetween(
-                  column="occurred_at_utc", max_value=max_occurred_at,
-                  description=f"`occurred_at` (UTC) is at most {tolerance_hours:g} hours after the time of the check ({max_occurred_at:%Y-%m-%d %H:%M} UTC)."),
-              value("occurred_at")),
-        Check("event_id_unique", "event_id is unique within the batch",
-              E.ExpectColumnValuesToBeUnique(
-                  column="event_id", severity="warning",
-                  description="No two rows of the batch share an `event_id`. A warning: re-deliveries are part of the contract (staging keeps the first ingested copy, the others count as duplicates)."),
-              value("event_id")),
-        Check("metadata_is_json_object", "metadata is a JSON object",
-              E.ExpectColumnValuesToBeInSet(
-                  column="metadata_is_object", value_set=[True],
-                  description="`metadata`, when given, is a JSON object."),
-              value("metadata")),
-        Check("tags_are_string_list", "tags is a JSON list of strings",
-              E.ExpectColumnValuesToBeInSet(
-                  column="tags_is_string_list", value_set=[True],
-                  description="`tags`, when given, is a JSON array of strings."),
-              value("tags")),
-        Check("conversation_id_well_formed", "conversation ids are well-formed",
-              E.ExpectColumnValuesToMatchRegex(
-                  column="conversation_id_as_sent", regex=CONVERSATION_ID_PATTERN,
-                  description="`conversation_id` is 1 to 200 characters with no whitespace (not even leading or trailing) and no control characters."),
-              value("conversation_id_as_sent")),
-        Check("batch_not_empty", "the batch has events",
-              E.ExpectTableRowCountToBeBetween(
-                  min_value=1, severity="warning", description="The batch being loaded has at least one event."),
-              table_level=True, details=lambda result: ["the batch has no events"]),
+        Check(
+            "event_type_in_catalog",
+            "event types are in the event catalog",
+            E.ExpectColumnValuesToBeInSet(
+                column="event_type",
+                value_set=sorted(catalog_types),
+                description="`event_type` is one of the event catalog's types (seeds/event_catalog.csv).",
+            ),
+            value("event_type"),
+        ),
+        Check(
+            "occurred_at_parseable",
+            "occurred_at is a parseable timestamp and a real instant",
+            E.ExpectColumnValuesToBeInSet(
+                column="occurred_at_parses",
+                value_set=[True],
+                description="`occurred_at` parses as an ISO 8601 timestamp (as DuckDB casts it to timestamptz; no offset means UTC) and is a real instant: not infinity or epoch, offset within ±18:00, year 1900-9999 (staging's own rule, macros/timestamps.sql).",
+            ),
+            value("occurred_at"),
+        ),
+        Check(
+            "ingested_at_parseable",
+            "ingested_at, when given, is a parseable timestamp and a real instant",
+            E.ExpectColumnValuesToBeInSet(
+                column="ingested_at_parses",
+                value_set=[True],
+                description="`ingested_at`, when given, parses and is a real instant, by the same rule as `occurred_at`.",
+            ),
+            value("ingested_at"),
+        ),
+        Check(
+            "occurred_at_not_in_future",
+            f"occurred_at is not more than {tolerance_hours:g} h in the future",
+            E.ExpectColumnValuesToBeBetween(
+                column="occurred_at_utc",
+                max_value=max_occurred_at,
+                description=f"`occurred_at` (UTC) is at most {tolerance_hours:g} hours after the time of the check ({max_occurred_at:%Y-%m-%d %H:%M} UTC).",
+            ),
+            value("occurred_at"),
+        ),
+        Check(
+            "event_id_unique",
+            "event_id is unique within the batch",
+            E.ExpectColumnValuesToBeUnique(
+                column="event_id",
+                severity="warning",
+                description="No two rows of the batch share an `event_id`. A warning: re-deliveries are part of the contract (staging keeps the first ingested copy, the others count as duplicates).",
+            ),
+            value("event_id"),
+        ),
+        Check(
+            "metadata_is_json_object",
+            "metadata is a JSON object",
+            E.ExpectColumnValuesToBeInSet(
+                column="metadata_is_object", value_set=[True], description="`metadata`, when given, is a JSON object."
+            ),
+            value("metadata"),
+        ),
+        Check(
+            "tags_are_string_list",
+            "tags is a JSON list of strings",
+            E.ExpectColumnValuesToBeInSet(
+                column="tags_is_string_list",
+                value_set=[True],
+                description="`tags`, when given, is a JSON array of strings.",
+            ),
+            value("tags"),
+        ),
+        Check(
+            "conversation_id_well_formed",
+            "conversation ids are well-formed",
+            E.ExpectColumnValuesToMatchRegex(
+                column="conversation_id_as_sent",
+                regex=CONVERSATION_ID_PATTERN,
+                description="`conversation_id` is 1 to 200 characters with no whitespace (not even leading or trailing) and no control characters.",
+            ),
+            value("conversation_id_as_sent"),
+        ),
+        Check(
+            "batch_not_empty",
+            "the batch has events",
+            E.ExpectTableRowCountToBeBetween(
+                min_value=1, severity="warning", description="The batch being loaded has at least one event."
+            ),
+            table_level=True,
+            details=lambda result: ["the batch has no events"],
+        ),
     ]
     if usual_rows:
         floor = max(1, math.ceil(usual_rows * LOW_VOLUME_SHARE))
-        checks.append(Check(
-            "batch_volume_usual", "the batch is not far smaller than usual",
-            E.ExpectTableRowCountToBeBetween(
-                min_value=floor, severity="warning",
-                description=f"The batch has at least {LOW_VOLUME_SHARE:.0%} of the usual number of events ({usual_source}: {usual_rows:,.0f}), i.e. at least {floor:,}."),
-            table_level=True,
-            details=lambda result, floor=floor: [
-                f"{result.get('observed_value', 0):,} rows, usual {usual_rows:,.0f} ({usual_source}); warns below {floor:,}"
-            ]))
+        checks.append(
+            Check(
+                "batch_volume_usual",
+                "the batch is not far smaller than usual",
+                E.ExpectTableRowCountToBeBetween(
+                    min_value=floor,
+                    severity="warning",
+                    description=f"The batch has at least {LOW_VOLUME_SHARE:.0%} of the usual number of events ({usual_source}: {usual_rows:,.0f}), i.e. at least {floor:,}.",
+                ),
+                table_level=True,
+                details=lambda result, floor=floor: [  # type: ignore[misc]  # mypy cannot type a defaulted lambda
+                    f"{result.get('observed_value', 0):,} rows, usual {usual_rows:,.0f} ({usual_source}); warns below {floor:,}"
+                ],
+            )
+        )
     return checks
 
 
@@ -302,34 +372,62 @@ def _journeys_checks() -> list[Check]:
 
     E = gx.expectations
     return [
-        Check("ended_not_before_started", "ended_at >= started_at",
-              E.ExpectColumnPairValuesAToBeGreaterThanB(
-                  column_A="ended_at", column_B="started_at", or_equal=True, ignore_row_if="either_value_is_missing",
-                  description="A closed journey ends at or after it starts."),
-              lambda row: _journey_sample(row, "started_at", "ended_at")),
-        Check("duration_is_ended_minus_started", "duration_seconds = ended_at - started_at",
-              E.ExpectColumnValuesToBeInSet(
-                  column="duration_matches", value_set=[True],
-                  description=f"`duration_seconds` is `ended_at - started_at` in seconds (within {DURATION_TOLERANCE_SECONDS} s), and null exactly when `ended_at` is."),
-              lambda row: _journey_sample(row, "duration_seconds", "expected_duration_seconds")),
-        Check("status_present", "status is set",
-              E.ExpectColumnValuesToNotBeNull(column="status", description="Every journey has a status."),
-              lambda row: _journey_sample(row, "status")),
-        Check("status_valid", "status is open, completed or timed_out",
-              E.ExpectColumnValuesToBeInSet(
-                  column="status", value_set=list(STATUSES),
-                  description="`status` is one of open, completed, timed_out."),
-              lambda row: _journey_sample(row, "status")),
-        Check("one_open_journey_per_conversation", "at most one open journey per conversation and template",
-              E.ExpectCompoundColumnsToBeUnique(
-                  column_list=["template_name", "conversation_id"], row_condition=Column("status") == "open",
-                  description="Among open journeys, (template_name, conversation_id) is unique."),
-              lambda row: _journey_sample(row, "journey_number", "started_at")),
-        Check("milestones_reached_matches_rows", "milestones_reached = reached journey_milestones rows",
-              E.ExpectColumnPairValuesToBeEqual(
-                  column_A="milestones_reached", column_B="reached_milestone_rows",
-                  description="`milestones_reached` equals the number of this journey's `journey_milestones` rows with `reached`."),
-              lambda row: _journey_sample(row, "milestones_reached", "reached_milestone_rows")),
+        Check(
+            "ended_not_before_started",
+            "ended_at >= started_at",
+            E.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="ended_at",
+                column_B="started_at",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                description="A closed journey ends at or after it starts.",
+            ),
+            lambda row: _journey_sample(row, "started_at", "ended_at"),
+        ),
+        Check(
+            "duration_is_ended_minus_started",
+            "duration_seconds = ended_at - started_at",
+            E.ExpectColumnValuesToBeInSet(
+                column="duration_matches",
+                value_set=[True],
+                description=f"`duration_seconds` is `ended_at - started_at` in seconds (within {DURATION_TOLERANCE_SECONDS} s), and null exactly when `ended_at` is.",
+            ),
+            lambda row: _journey_sample(row, "duration_seconds", "expected_duration_seconds"),
+        ),
+        Check(
+            "status_present",
+            "status is set",
+            E.ExpectColumnValuesToNotBeNull(column="status", description="Every journey has a status."),
+            lambda row: _journey_sample(row, "status"),
+        ),
+        Check(
+            "status_valid",
+            "status is open, completed or timed_out",
+            E.ExpectColumnValuesToBeInSet(
+                column="status", value_set=list(STATUSES), description="`status` is one of open, completed, timed_out."
+            ),
+            lambda row: _journey_sample(row, "status"),
+        ),
+        Check(
+            "one_open_journey_per_conversation",
+            "at most one open journey per conversation and template",
+            E.ExpectCompoundColumnsToBeUnique(
+                column_list=["template_name", "conversation_id"],
+                row_condition=Column("status") == "open",
+                description="Among open journeys, (template_name, conversation_id) is unique.",
+            ),
+            lambda row: _journey_sample(row, "journey_number", "started_at"),
+        ),
+        Check(
+            "milestones_reached_matches_rows",
+            "milestones_reached = reached journey_milestones rows",
+            E.ExpectColumnPairValuesToBeEqual(
+                column_A="milestones_reached",
+                column_B="reached_milestone_rows",
+                description="`milestones_reached` equals the number of this journey's `journey_milestones` rows with `reached`.",
+            ),
+            lambda row: _journey_sample(row, "milestones_reached", "reached_milestone_rows"),
+        ),
     ]
 
 
@@ -340,16 +438,30 @@ def _milestones_checks() -> list[Check]:
         return _journey_sample(row, "milestone_name", "reached_at", "started_at", "ended_at")
 
     return [
-        Check("milestone_not_before_start", "reached milestones are at or after started_at",
-              E.ExpectColumnPairValuesAToBeGreaterThanB(
-                  column_A="reached_at", column_B="started_at", or_equal=True, ignore_row_if="either_value_is_missing",
-                  description="A reached milestone's `reached_at` is at or after its journey's `started_at`."),
-              sample),
-        Check("milestone_not_after_end", "reached milestones are at or before ended_at",
-              E.ExpectColumnPairValuesAToBeGreaterThanB(
-                  column_A="ended_at", column_B="reached_at", or_equal=True, ignore_row_if="either_value_is_missing",
-                  description="A reached milestone's `reached_at` is at or before its journey's `ended_at` (open journeys have none)."),
-              sample),
+        Check(
+            "milestone_not_before_start",
+            "reached milestones are at or after started_at",
+            E.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="reached_at",
+                column_B="started_at",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                description="A reached milestone's `reached_at` is at or after its journey's `started_at`.",
+            ),
+            sample,
+        ),
+        Check(
+            "milestone_not_after_end",
+            "reached milestones are at or before ended_at",
+            E.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="ended_at",
+                column_B="reached_at",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                description="A reached milestone's `reached_at` is at or before its journey's `ended_at` (open journeys have none).",
+            ),
+            sample,
+        ),
     ]
 
 
@@ -357,17 +469,22 @@ def _funnel_checks(share_columns: list[str]) -> list[Check]:
     E = _gx().expectations
     checks = []
     for column in share_columns:
+
         def sample(row: dict[str, Any], column: str = column) -> str:
             grain = [k for k in FUNNEL_GRAIN if k in row] or [k for k in row if not is_share_column(k)]
             keys = ", ".join(f"{k}={_short(row[k], 30)}" for k in grain)[:160]
             return f"{column}={_short(row.get(column), 20)} ({keys})"
 
-        checks.append(Check(
-            f"{column}_within_0_1", f"funnel {column} is within 0..1",
-            E.ExpectColumnValuesToBeBetween(
-                column=column, min_value=0, max_value=1,
-                description=f"Funnel share `{column}` is between 0 and 1."),
-            sample))
+        checks.append(
+            Check(
+                f"{column}_within_0_1",
+                f"funnel {column} is within 0..1",
+                E.ExpectColumnValuesToBeBetween(
+                    column=column, min_value=0, max_value=1, description=f"Funnel share `{column}` is between 0 and 1."
+                ),
+                sample,
+            )
+        )
     return checks
 
 
@@ -393,8 +510,8 @@ def check_event_files(
     rows at all, is a warning. Everything else that fails is a failure (report.ok is False).
     Nothing is written to the warehouse.
     """
-    started = datetime.now(timezone.utc)
-    now = (now or started).astimezone(timezone.utc).replace(tzinfo=None)
+    started = datetime.now(UTC)
+    now = (now or started).astimezone(UTC).replace(tzinfo=None)
     paths = [Path(p) for p in paths]
     frame = _event_frame(paths)
 
@@ -407,17 +524,31 @@ def check_event_files(
         if note:
             notes.append(note)
 
-    checks = _input_checks(set(catalog_types), now + timedelta(hours=future_tolerance_hours),
-                           usual_rows, usual_source, future_tolerance_hours)
+    checks = _input_checks(
+        set(catalog_types),
+        now + timedelta(hours=future_tolerance_hours),
+        usual_rows,
+        usual_source,
+        future_tolerance_hours,
+    )
     failures, warnings_, evaluated, json_path, html_path = _run_suites(
-        Path(out_dir), "events", [(INPUT_SUITE, "events", frame, checks)],
+        Path(out_dir),
+        "events",
+        [(INPUT_SUITE, "events", frame, checks)],
         {"files": [str(p) for p in paths], "rows": len(frame)},
     )
     report = InputReport(
-        kind="Input", failures=failures, warnings=warnings_, evaluated=evaluated, rows=len(frame),
-        json_path=json_path, html_path=html_path, notes=notes, files=paths,
+        kind="Input",
+        failures=failures,
+        warnings=warnings_,
+        evaluated=evaluated,
+        rows=len(frame),
+        json_path=json_path,
+        html_path=html_path,
+        notes=notes,
+        files=paths,
     )
-    report.seconds = (datetime.now(timezone.utc) - started).total_seconds()
+    report.seconds = (datetime.now(UTC) - started).total_seconds()
     return report
 
 
@@ -469,10 +600,10 @@ from (
 """
 
 
-def _event_frame(paths: list[Path]) -> "pd.DataFrame":
+def _event_frame(paths: list[Path]) -> pd.DataFrame:
     """One row per line or record of the batch, with the loader's text values and the derived
     columns the expectations need."""
-    loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
     tables: list[pa.Table] = []
     for path in paths:
         file_load = ingest.FileLoad(path)
@@ -485,8 +616,9 @@ def _event_frame(paths: list[Path]) -> "pd.DataFrame":
         connection.execute("set TimeZone = 'UTC'")
         connection.register("batch", batch)
         frame = connection.execute(_event_frame_sql()).df()
-    return _plain_objects(frame, ("occurred_at_parses", "ingested_at_parses", "metadata_is_object",
-                                  "tags_is_string_list"))
+    return _plain_objects(
+        frame, ("occurred_at_parses", "ingested_at_parses", "metadata_is_object", "tags_is_string_list")
+    )
 
 
 def _event_frame_sql() -> str:
@@ -528,14 +660,18 @@ def _usual_batch_rows(database: Path) -> tuple[float | None, str, str | None]:
         return None, "", None
     try:
         with duckdb.connect(str(database), read_only=True) as connection:
-            exists = connection.execute(
-                "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = '_loaded_files'"
-            ).fetchone()[0]
+            exists = scalar(
+                connection,
+                "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = '_loaded_files'",
+            )
             if not exists:
                 return None, "", None
-            loads = [row[0] for row in connection.execute(
-                "select sum(row_count) from raw._loaded_files group by load_id"
-            ).fetchall()]
+            loads = [
+                row[0]
+                for row in connection.execute(
+                    "select sum(row_count) from raw._loaded_files group by load_id"
+                ).fetchall()
+            ]
     except duckdb.Error as error:
         return None, "", f"volume history not read ({error.__class__.__name__}: {str(error).splitlines()[0]})"
     if len(loads) < MIN_HISTORY_LOADS:
@@ -597,7 +733,7 @@ def check_outputs(database: Path, out_dir: Path) -> OutputReport:
     `journey_funnel` is checked only when it exists: every column with `share` as a word of its
     name (share_of_started, closed_share_of_previous, ...) must be within 0..1.
     """
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     database = Path(database)
     if not database.exists():
         raise QualityError(f"{database}: no such database; build it first (journeys run)")
@@ -620,13 +756,23 @@ def check_outputs(database: Path, out_dir: Path) -> OutputReport:
     else:
         notes.append("journey_funnel not built; funnel shares not checked")
     failures, warnings_, evaluated, json_path, html_path = _run_suites(
-        Path(out_dir), "outputs", suites, {"database": str(database), "rows": len(journeys)},
+        Path(out_dir),
+        "outputs",
+        suites,
+        {"database": str(database), "rows": len(journeys)},
     )
     report = OutputReport(
-        kind="Output", failures=failures, warnings=warnings_, evaluated=evaluated, rows=len(journeys),
-        json_path=json_path, html_path=html_path, notes=notes, tables=[suite[1] for suite in suites],
+        kind="Output",
+        failures=failures,
+        warnings=warnings_,
+        evaluated=evaluated,
+        rows=len(journeys),
+        json_path=json_path,
+        html_path=html_path,
+        notes=notes,
+        tables=[suite[1] for suite in suites],
     )
-    report.seconds = (datetime.now(timezone.utc) - started).total_seconds()
+    report.seconds = (datetime.now(UTC) - started).total_seconds()
     return report
 
 
@@ -638,9 +784,12 @@ def is_share_column(name: str) -> bool:
 def _output_frames(database: Path):
     """The journeys and milestone frames (with derived columns) and the funnel, if built."""
     with duckdb.connect(str(database), read_only=True) as connection:
-        tables = {row[0] for row in connection.execute(
-            "select table_name from information_schema.tables where table_schema = 'main'"
-        ).fetchall()}
+        tables = {
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'main'"
+            ).fetchall()
+        }
         missing = [t for t in ("journeys", "journey_milestones") if t not in tables]
         if missing:
             raise QualityError(f"{database}: table(s) {', '.join('main.' + t for t in missing)} not found; build first")
@@ -661,7 +810,7 @@ def _output_frames(database: Path):
 def _run_suites(
     out_dir: Path,
     kind: str,
-    suites: list[tuple[str, str, "pd.DataFrame", list[Check]]],
+    suites: list[tuple[str, str, pd.DataFrame, list[Check]]],
     header: dict[str, Any],
 ) -> tuple[list[Failure], list[Failure], int, Path, Path]:
     """Validate each (suite name, asset name, frame, checks); write `<kind>.json` and the Data
@@ -689,68 +838,103 @@ def _run_suites(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         context = gx.get_context(mode="ephemeral", project_config=config)
-        context.add_data_docs_site("journeys_quality", {
-            "class_name": "SiteBuilder",
-            "show_how_to_buttons": False,
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir.resolve())},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        })
+        context.add_data_docs_site(
+            "journeys_quality",
+            {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(site_dir.resolve()),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
         source = context.data_sources.add_pandas("journeys_quality")
         for suite_name, asset_name, frame, checks in suites:
             for check in checks:
                 check.expectation.meta = {"check": check.name, "title": check.title}
-            suite = context.suites.add(gx.ExpectationSuite(
-                name=suite_name, expectations=[check.expectation for check in checks]))
+            suite = context.suites.add(
+                gx.ExpectationSuite(name=suite_name, expectations=[check.expectation for check in checks])
+            )
             batch_definition = source.add_dataframe_asset(asset_name).add_batch_definition_whole_dataframe(asset_name)
             definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
-            checkpoint = context.checkpoints.add(gx.Checkpoint(
-                name=suite_name, validation_definitions=[definition],
-                result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20},
-            ))
+                gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
+            )
+            checkpoint = context.checkpoints.add(
+                gx.Checkpoint(
+                    name=suite_name,
+                    validation_definitions=[definition],
+                    result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20},
+                )
+            )
             outcome = checkpoint.run(batch_parameters={"dataframe": frame})
             by_name = {check.name: check for check in checks}
             order = {check.name: number for number, check in enumerate(checks)}
             for validation in outcome.run_results.values():
                 results_json.append(validation.to_json_dict())
-                for result in sorted(validation.results, key=lambda r: order[(r.expectation_config.meta or {})["check"]]):
+                for result in sorted(
+                    validation.results, key=lambda r: order[(r.expectation_config.meta or {})["check"]]
+                ):
                     evaluated += 1
                     check = by_name[(result.expectation_config.meta or {})["check"]]
                     failure = None if result.success else _failure(check, result, frame, asset_name)
-                    summary_json.append({
-                        "check": check.name, "title": check.title, "table": asset_name,
-                        "expectation": check.ge_description(), "severity": check.severity,
-                        "success": bool(result.success),
-                        "rows_failed": failure.rows_failed if failure else 0,
-                        "sample_values": failure.sample_values if failure else [],
-                    })
+                    summary_json.append(
+                        {
+                            "check": check.name,
+                            "title": check.title,
+                            "table": asset_name,
+                            "expectation": check.ge_description(),
+                            "severity": check.severity,
+                            "success": bool(result.success),
+                            "rows_failed": failure.rows_failed if failure else 0,
+                            "sample_values": failure.sample_values if failure else [],
+                        }
+                    )
                     if failure is not None:
                         (failures if failure.severity == "critical" else warnings_).append(failure)
         context.build_data_docs(site_names=["journeys_quality"])
     html_path = site_dir / "index.html"
     json_path = out_dir / f"{kind}.json"
-    json_path.write_text(json.dumps({
-        **header,
-        "checked_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "success": not failures,
-        "failures": sum(1 for s in summary_json if not s["success"] and s["severity"] == "critical"),
-        "warnings": sum(1 for s in summary_json if not s["success"] and s["severity"] != "critical"),
-        "checks": summary_json,
-        "data_docs": str(html_path),
-        "great_expectations_results": results_json,
-    }, indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
+    json_path.write_text(
+        json.dumps(
+            {
+                **header,
+                "checked_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "success": not failures,
+                "failures": sum(1 for s in summary_json if not s["success"] and s["severity"] == "critical"),
+                "warnings": sum(1 for s in summary_json if not s["success"] and s["severity"] != "critical"),
+                "checks": summary_json,
+                "data_docs": str(html_path),
+                "great_expectations_results": results_json,
+            },
+            indent=2,
+            default=str,
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return failures, warnings_, evaluated, json_path, html_path
 
 
-def _failure(check: Check, result: Any, frame: "pd.DataFrame", table: str) -> Failure:
+def _failure(check: Check, result: Any, frame: pd.DataFrame, table: str) -> Failure:
     info = result.exception_info or {}
     details = result.result or {}
-    base = dict(expectation=check.name, title=check.title, ge_expectation=check.ge_description(),
-                severity=check.severity, table=table)
+    base = {
+        "expectation": check.name,
+        "title": check.title,
+        "ge_expectation": check.ge_description(),
+        "severity": check.severity,
+        "table": table,
+    }
     if info.get("raised_exception"):
         message = (info.get("exception_message") or "unknown error").splitlines()[0]
-        return Failure(rows_failed=0, sample_values=[f"the check itself errored: {_short(message, 200)}"],
-                       **{**base, "severity": "critical"})
+        return Failure(
+            rows_failed=0,
+            sample_values=[f"the check itself errored: {_short(message, 200)}"],
+            **{**base, "severity": "critical"},
+        )
     if check.table_level:
         return Failure(rows_failed=0, sample_values=check.details(details) if check.details else [], **base)
     samples: list[str] = []
@@ -764,7 +948,7 @@ def _failure(check: Check, result: Any, frame: "pd.DataFrame", table: str) -> Fa
     return Failure(rows_failed=int(details.get("unexpected_count") or 0), sample_values=samples, **base)
 
 
-def _plain_objects(frame: "pd.DataFrame", columns: tuple[str, ...]) -> "pd.DataFrame":
+def _plain_objects(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """Nullable boolean columns as Python objects (True/False/None), which every
     great-expectations version compares with a value set as expected."""
     for column in columns:

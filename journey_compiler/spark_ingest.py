@@ -14,9 +14,10 @@ target's `server_side_parameters`, so dbt finds it already running with the same
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from journey_compiler import ingest
 from journey_compiler.terminal import styled
@@ -77,9 +78,7 @@ def ensure_raw_table(spark, schema: str = "raw", table: str = "events") -> None:
     )
 
 
-def load_event_files(
-    spark, paths: Iterable[Path], schema: str = "raw", table: str = "events"
-) -> ingest.LoadReport:
+def load_event_files(spark, paths: Iterable[Path], schema: str = "raw", table: str = "events") -> ingest.LoadReport:
     """Append every not-yet-loaded file to the raw table on Spark; returns what was read per file."""
     import uuid
 
@@ -95,7 +94,7 @@ def load_event_files(
         if loaded.where(loaded.sha256 == digest).limit(1).count():
             file_load.skipped_as_already_loaded = True
             continue
-        loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        loaded_at = datetime.now(UTC).replace(tzinfo=None)
         records = ingest.read_records(path, file_load)
         for batch in ingest._batches(records, load_id, loaded_at, str(path)):
             frame = spark.createDataFrame(batch.select([name for name, _ in RAW_COLUMNS]))
@@ -106,8 +105,13 @@ def load_event_files(
         spark.sql(
             f"insert into `{schema}`.`_loaded_files` "
             "select :sha256, :path, :load_id, cast(:loaded_at as timestamp), cast(:row_count as bigint)",
-            args={"sha256": digest, "path": str(path), "load_id": load_id,
-                  "loaded_at": loaded_at.isoformat(sep=" "), "row_count": file_load.rows},
+            args={
+                "sha256": digest,
+                "path": str(path),
+                "load_id": load_id,
+                "loaded_at": loaded_at.isoformat(sep=" "),
+                "row_count": file_load.rows,
+            },
         )
     return report
 
@@ -125,8 +129,15 @@ def read_table(spark, relation: str) -> list[dict[str, Any]]:
     return [row.asDict(recursive=True) for row in frame.selectExpr(*columns).collect()]
 
 
-def run_on_spark(project_dir: Path, events: list[Path], as_of: str | None, full_refresh: bool, target: str,
-                 console, build_with_progress) -> None:
+def run_on_spark(
+    project_dir: Path,
+    events: list[Path],
+    as_of: str | None,
+    full_refresh: bool,
+    target: str,
+    console,
+    build_with_progress,
+) -> None:
     """`journeys run --target spark`: load the files into the raw table on Spark, build every
     model there with dbt (`build_with_progress(options)`), print what was built."""
     import os
@@ -146,8 +157,13 @@ def run_on_spark(project_dir: Path, events: list[Path], as_of: str | None, full_
     for file_load in report.files:
         note = " (already loaded; skipped)" if file_load.skipped_as_already_loaded else ""
         console.print(styled(f"Read {file_load.rows:,} rows from {file_load.path}{note}"))
-    options = runner.BuildOptions(project_dir=project_dir, database=project_dir / "target" / "unused.duckdb",
-                                  as_of=as_of, full_refresh=full_refresh, target=target)
+    options = runner.BuildOptions(
+        project_dir=project_dir,
+        database=project_dir / "target" / "unused.duckdb",
+        as_of=as_of,
+        full_refresh=full_refresh,
+        target=target,
+    )
     build_with_progress(options)
     schema = target_settings(project_dir, target)["schema"]
     rows = spark.sql(
