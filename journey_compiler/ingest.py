@@ -94,7 +94,7 @@ def load_event_files(database: Path, paths: Iterable[Path], schema: str = "raw",
             # each file gets its own load time: it orders copies of an event_id across files
             loaded_at = datetime.now(UTC).replace(tzinfo=None)
             connection.execute("begin transaction")
-            for batch in _batches(read_records(path, file_load), load_id, loaded_at, str(path)):
+            for batch in record_batches(read_records(path, file_load), load_id, loaded_at, str(path)):
                 connection.register("_incoming", batch)
                 connection.execute(f'insert into "{schema}"."{table}" by name select * from _incoming')
                 connection.unregister("_incoming")
@@ -187,7 +187,7 @@ def _as_text(column: str, value: Any) -> str | None:
     return str(value)
 
 
-def _batches(records, load_id: str, loaded_at: datetime, source_file: str) -> Iterator[pa.Table]:
+def record_batches(records, load_id: str, loaded_at: datetime, source_file: str) -> Iterator[pa.Table]:
     columns: dict[str, list[Any]] = {c: [] for c in EVENT_COLUMNS + LINEAGE_COLUMNS}
     for number, record, error in records:
         for column in EVENT_COLUMNS:
@@ -198,13 +198,13 @@ def _batches(records, load_id: str, loaded_at: datetime, source_file: str) -> It
         columns["_source_line"].append(number)
         columns["_source_error"].append(error)
         if len(columns["_load_id"]) >= BATCH_ROWS:
-            yield _table(columns)
+            yield arrow_table(columns)
             columns = {c: [] for c in columns}
     if columns["_load_id"]:
-        yield _table(columns)
+        yield arrow_table(columns)
 
 
-def _table(columns: dict[str, list[Any]]) -> pa.Table:
+def arrow_table(columns: dict[str, list[Any]]) -> pa.Table:
     types = {c: pa.string() for c in EVENT_COLUMNS}
     types.update(
         {

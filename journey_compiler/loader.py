@@ -90,7 +90,7 @@ def parse_template(text: str, display_path: Path, event_types: set[str]) -> tupl
     if document is None:
         return None, errors
     try:
-        return Template.model_validate(_plain(document), context={"event_types": event_types}), []
+        return Template.model_validate(plain_data(document), context={"event_types": event_types}), []
     except ValidationError as failure:
         return None, [_locate(error, document, display_path) for error in failure.errors()]
 
@@ -112,12 +112,12 @@ def load_yaml_mapping(
     return document, []
 
 
-def _plain(node: Any) -> Any:
+def plain_data(node: Any) -> Any:
     """ruamel's round-trip nodes as plain dicts and lists, so pydantic sees ordinary data."""
     if isinstance(node, dict):
-        return {str(key): _plain(value) for key, value in node.items()}
+        return {str(key): plain_data(value) for key, value in node.items()}
     if isinstance(node, list):
-        return [_plain(item) for item in node]
+        return [plain_data(item) for item in node]
     if hasattr(node, "isoformat") or isinstance(node, (bool, int, float, str)) or node is None:
         return node if not isinstance(node, str) else str(node)
     return node
@@ -131,15 +131,15 @@ def _locate(error: ErrorDetails, document: CommentedMap, display_path: Path) -> 
         location.extend(int(part) if part.isdigit() else part for part in key.split("."))
     if error["type"] == "extra_forbidden":
         unknown = location[-1]
-        location_path = _path_text(location[:-1])
+        location_path = path_text(location[:-1])
         message = f"unknown key '{unknown}'; remove it or check its spelling"
-        line, column = _position(document, location)
+        line, column = position_of(document, location)
         return TemplateError(display_path, line, column, location_path, message)
-    line, column = _position(document, location)
-    return TemplateError(display_path, line, column, _path_text(location), _message(error))
+    line, column = position_of(document, location)
+    return TemplateError(display_path, line, column, path_text(location), error_message(error))
 
 
-def _message(error: ErrorDetails) -> str:
+def error_message(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "missing":
         return f"required key '{error['loc'][-1]}' is missing; add it"
@@ -154,7 +154,7 @@ def _message(error: ErrorDetails) -> str:
     return error["msg"].removeprefix("Value error, ")
 
 
-def _path_text(location: list[Any]) -> str:
+def path_text(location: list[Any]) -> str:
     text = ""
     previous: Any = None
     for part in location:
@@ -169,7 +169,7 @@ def _path_text(location: list[Any]) -> str:
     return text
 
 
-def _position(document: CommentedMap, location: list[Any]) -> tuple[int, int]:
+def position_of(document: CommentedMap, location: list[Any]) -> tuple[int, int]:
     """1-based line and column of the deepest node on the path that exists in the YAML."""
     node: Any = document
     line, column = 1, 1
@@ -210,4 +210,4 @@ def _duplicate_names(loaded: list[LoadedTemplate], project_dir: Path) -> list[Te
 def _name_position(project_dir: Path, path: Path) -> tuple[int, int]:
     full = path if path.is_absolute() else Path(project_dir) / path
     document = YAML(typ="rt").load(full.read_text(encoding="utf-8"))
-    return _position(document, ["name"])
+    return position_of(document, ["name"])

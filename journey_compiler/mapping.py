@@ -50,11 +50,11 @@ from journey_compiler.catalog import closest_event_type, load_catalog
 from journey_compiler.loader import (
     TemplateError,
     TemplateValidationFailed,
-    _message,
-    _path_text,
-    _plain,
-    _position,
+    error_message,
     load_yaml_mapping,
+    path_text,
+    plain_data,
+    position_of,
 )
 from journey_compiler.template import METADATA_KEY
 
@@ -433,8 +433,8 @@ class LoadedMapping:
     def error(self, location: tuple[Any, ...] | list[Any], message: str) -> TemplateError:
         """A `file:line:column: where: message` about the node at `location` (or its nearest parent)."""
         existing = _existing(self.document, list(location))
-        line, column = _position(self.document, existing)
-        return TemplateError(self.path, line, column, _path_text(existing), message)
+        line, column = position_of(self.document, existing)
+        return TemplateError(self.path, line, column, path_text(existing), message)
 
     def column_errors(self, columns: list[str], source: Path | str) -> list[TemplateError]:
         """Errors for every column the mapping reads that is not among the source's `columns`."""
@@ -479,7 +479,7 @@ def parse_mapping(
     if document is None:
         return None, errors
     try:
-        mapping = Mapping.model_validate(_plain(document), context={"event_types": event_types})
+        mapping = Mapping.model_validate(plain_data(document), context={"event_types": event_types})
     except ValidationError as failure:
         return None, _locate_all(failure.errors(), document, display_path)
     return LoadedMapping(display_path, mapping, document), []
@@ -510,22 +510,22 @@ def _locate_all(errors: list[ErrorDetails], document: CommentedMap, display_path
             else:
                 choices = ", ".join(_allowed_keys(location[:-1]))
                 message = f"unknown key '{location[-1]}'; remove it or use one of: {choices}"
-            line, column = _position(document, list(location))
-            located.append(TemplateError(display_path, line, column, _path_text(_existing(document, parent)), message))
+            line, column = position_of(document, list(location))
+            located.append(TemplateError(display_path, line, column, path_text(_existing(document, parent)), message))
             continue
         full = list(location) + list((error.get("ctx") or {}).get("at", ()))
         existing = _existing(document, full)
-        line, column = _position(document, existing)
+        line, column = position_of(document, existing)
         if error["type"] in _CUSTOM_KINDS:
             message = error["msg"]
         elif error["type"] in ("string_too_short", "string_too_long"):
             message = f"{error['msg'].lower()}, got {error['input']!r}; fix the value"
         else:
-            message = _message(error)
+            message = error_message(error)
         if error["type"] == "missing":
             message = f"required key '{location[-1]}' is missing; add it"
             existing = _existing(document, list(location[:-1]))
-        located.append(TemplateError(display_path, line, column, _path_text(existing), message))
+        located.append(TemplateError(display_path, line, column, path_text(existing), message))
     return located
 
 

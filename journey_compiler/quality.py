@@ -607,10 +607,10 @@ def _event_frame(paths: list[Path]) -> pd.DataFrame:
     tables: list[pa.Table] = []
     for path in paths:
         file_load = ingest.FileLoad(path)
-        for table in ingest._batches(ingest.read_records(path, file_load), "check", loaded_at, path.name):
+        for table in ingest.record_batches(ingest.read_records(path, file_load), "check", loaded_at, path.name):
             tables.append(table)
     if not tables:
-        tables.append(ingest._table({c: [] for c in ingest.EVENT_COLUMNS + ingest.LINEAGE_COLUMNS}))
+        tables.append(ingest.arrow_table({c: [] for c in ingest.EVENT_COLUMNS + ingest.LINEAGE_COLUMNS}))
     batch = pa.concat_tables(tables)
     with duckdb.connect() as connection:
         connection.execute("set TimeZone = 'UTC'")

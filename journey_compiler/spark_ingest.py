@@ -96,7 +96,7 @@ def load_event_files(spark, paths: Iterable[Path], schema: str = "raw", table: s
             continue
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
         records = ingest.read_records(path, file_load)
-        for batch in ingest._batches(records, load_id, loaded_at, str(path)):
+        for batch in ingest.record_batches(records, load_id, loaded_at, str(path)):
             frame = spark.createDataFrame(batch.select([name for name, _ in RAW_COLUMNS]))
             frame.write.insertInto(f"`{schema}`.`{table}`")
             file_load.rows += batch.num_rows
