@@ -15,8 +15,7 @@ import duckdb
 import typer
 from rich.text import Text
 
-from journey_compiler import compiler, environment, ingest, runner, summary
-from journey_compiler import report as report_module
+from journey_compiler import compiler, environment, ingest, report_command, runner, summary
 from journey_compiler.loader import TemplateValidationFailed, load_templates
 from journey_compiler.progress import BuildProgress
 from journey_compiler.schema import SCHEMA_FILE, template_json_schema
@@ -391,7 +390,7 @@ def demo(
     rows = write_events(events_file, generate_events(conversations, seed))
     console.print(f"Generated {rows:,} demo events for {conversations:,} conversations in {events_file}")
     build(project_dir, database, [events_file], None, True)
-    console.print(f"HTML report: {report_module.write_html_report(database, target / 'demo_report.html')}")
+    console.print(f"HTML report: {report_command.write_html_report(database, target / 'demo_report.html')}")
 
 
 @app.command()
@@ -407,7 +406,7 @@ def report(
     ] = None,
 ) -> None:
     """Show the journeys as pictures: funnel, slowest step, drop-outs, stalls and daily trend per template."""
-    code = report_module.report_command(
+    code = report_command.report_command(
         console, errors, runner.database_path(project_dir, database), template, since, html
     )
     if code:

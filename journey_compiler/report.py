@@ -32,7 +32,6 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from journey_compiler import environment
 from journey_compiler.queries import one_row, scalar
 from journey_compiler.terminal import cells, styled
 
@@ -748,30 +747,3 @@ def parse_since(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise ReportError(f"--since {text!r}: not a date; write it as YYYY-MM-DD") from None
-
-
-def write_html_report(database: Path, path: Path, template: str | None = None, since: date | None = None) -> Path:
-    """Write the HTML report of `database` to `path`; return the file's absolute path."""
-    from journey_compiler.report_html import write_html
-
-    return write_html(load_report(database, template, since), path).resolve()
-
-
-def report_command(
-    console: Console, errors: Console, database: Path, template: str | None, since: str | None, html: Path | None
-) -> int:
-    """`journeys report`: the terminal report, or with `html` the HTML file; the exit code."""
-    try:
-        since_date = parse_since(since)
-        if html is not None:
-            path = write_html_report(database, html, template, since_date)
-            console.print(styled(f"Wrote the HTML report to {path}"), soft_wrap=True)
-        else:
-            render_terminal(console, load_report(database, template, since_date))
-    except (ReportError, duckdb.Error) as error:
-        known = None if isinstance(error, ReportError) else environment.explain(error, database, writing=False)
-        errors.print(styled(known or error, "red"), soft_wrap=True)
-        if known:
-            return environment.EXIT_CODE
-        return error.exit_code if isinstance(error, ReportError) else 1
-    return 0

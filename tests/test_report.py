@@ -43,7 +43,8 @@ from typer.testing import CliRunner
 from journey_compiler import cli
 from journey_compiler.cli import app
 from journey_compiler.generate import generate_events
-from journey_compiler.report import load_report, render_terminal, sparkline, write_html_report
+from journey_compiler.report import load_report, render_terminal, sparkline
+from journey_compiler.report_command import write_html_report
 from journey_compiler.report_html import render_html
 from tests.harness import PROJECT_ROOT, build
 
