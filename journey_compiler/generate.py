@@ -48,19 +48,7 @@ from pathlib import Path
 from random import Random
 from typing import IO, Any
 
-EVENT_COLUMNS = (
-    "event_id",
-    "conversation_id",
-    "event_type",
-    "occurred_at",
-    "channel",
-    "status",
-    "tags",
-    "agent_id",
-    "team_id",
-    "metadata",
-    "ingested_at",
-)
+from journey_compiler.ingest import EVENT_COLUMNS  # the contract's columns (§1), one home
 
 SECOND = 1000
 MINUTE = 60 * SECOND
