@@ -6,7 +6,10 @@ import pytest
 
 # Modules whose tests run dbt (each build costs seconds); everything else is the fast lane.
 BUILDS_DBT = {
+    "test_empty_run",
     "test_engine_cases",
+    "test_environment",
+    "test_float_checks",
     "test_helpdesk",
     "test_incremental",
     "test_marts",
@@ -15,6 +18,7 @@ BUILDS_DBT = {
     "test_run",
     "test_spark",
     "test_template_text",
+    "test_timestamps",
 }
 
 
