@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from journey_compiler.cli import app
 from tests.harness import make_project, read_table
-from tests.test_incremental import TEMPLATES, daily_batches, full_refresh_copy, table_differences, write_batch
+from tests.test_incremental import TEMPLATES, daily_batches, differing_tables, full_refresh_copy, write_batch
 
 # every row rejected, each for a different reason
 REJECTED_ROWS = [
@@ -80,6 +80,6 @@ def test_a_nightly_run_after_an_empty_first_run_equals_a_full_refresh(tmp_path):
     assert "No accepted events yet" not in out
     assert read_table(database, "journeys") != []
     full = full_refresh_copy(project, tmp_path, [empty, batch])
-    assert {t: n for t, n in table_differences(database, full).items() if n} == {}
+    assert differing_tables(database, full) == {}
     # the as-of time is the latest accepted event's again (equal to the full refresh's, compared above)
     assert as_of_at(database) is not None

@@ -119,6 +119,11 @@ def full_refresh_copy(project: Path, folder: Path, files: list[Path]) -> Path:
     return database
 
 
+def differing_tables(incremental: Path, full: Path) -> dict[str, int]:
+    """Only the tables whose rows differ, with how many: `{}` when the two builds are equal."""
+    return {table: count for table, count in table_differences(incremental, full).items() if count}
+
+
 def table_differences(incremental: Path, full: Path) -> dict[str, int]:
     """Rows in one and not the other (EXCEPT ALL both ways), per table."""
     differences = {}
@@ -207,7 +212,7 @@ def test_every_nightly_batch_equals_a_full_refresh(tmp_path):
         connection.execute("checkpoint")
     before.write_bytes(incremental.read_bytes())
     build(project, incremental, loaded[-1:], full_refresh=False)
-    assert {t: n for t, n in table_differences(incremental, before).items() if n} == {}
+    assert differing_tables(incremental, before) == {}
     with duckdb.connect(str(incremental)) as connection:
         assert connection.execute("select count(*) from int_refresh_conversations").fetchone() == (0,)
 
@@ -231,7 +236,7 @@ def test_a_killed_run_is_caught_up_by_the_next_one(tmp_path):
 
     build(project, incremental, [], full_refresh=False)
     full = full_refresh_copy(project, tmp_path, [first, second])
-    assert {t: n for t, n in table_differences(incremental, full).items() if n} == {}
+    assert differing_tables(incremental, full) == {}
 
 
 def test_an_as_of_time_that_goes_back_recomputes_every_conversation(tmp_path):
@@ -254,7 +259,7 @@ def test_an_as_of_time_that_goes_back_recomputes_every_conversation(tmp_path):
     build(project, incremental, [second], full_refresh=False)
     assert journey_status(incremental, "waiting") == ["open"]  # as-of now 09-02 00:00
     full = full_refresh_copy(project, tmp_path, [first, second])
-    assert {t: n for t, n in table_differences(incremental, full).items() if n} == {}
+    assert differing_tables(incremental, full) == {}
 
 
 @st.composite
@@ -306,7 +311,7 @@ def test_random_nightly_histories_equal_a_full_refresh(nights: list[list[dict]])
             loaded.append(batch)
             build(project, incremental, [batch], full_refresh=False)
             full = full_refresh_copy(project, tmp_path, loaded)
-            differences = {t: n for t, n in table_differences(incremental, full).items() if n}
+            differences = differing_tables(incremental, full)
             assert differences == {}, f"after night {number}"
 
 
@@ -346,7 +351,7 @@ def test_an_edited_event_catalog_recomputes_everything(tmp_path):
     assert outcome(incremental, "fax-1") == ("accepted", None)
     assert "(full recompute: the event catalog changed)" in recompute_line(incremental)
     full = full_refresh_copy(project, tmp_path, loaded)
-    assert {t: n for t, n in table_differences(incremental, full).items() if n} == {}
+    assert differing_tables(incremental, full) == {}
 
     # removing a type that closes onboarding journeys changes journeys, not only staging
     catalog.write_text("".join(row for row in catalog_rows(project) if not row.startswith("csat.rating,")),
@@ -355,7 +360,7 @@ def test_an_edited_event_catalog_recomputes_everything(tmp_path):
     build(project, incremental, loaded[-1:], full_refresh=False)
     assert outcome(incremental, "quiet-onboarding-1") == ("rejected", "unknown event_type")
     full = full_refresh_copy(project, tmp_path, loaded)
-    assert {t: n for t, n in table_differences(incremental, full).items() if n} == {}
+    assert differing_tables(incremental, full) == {}
 
 
 def test_an_edited_staging_rule_recomputes_everything(tmp_path):
@@ -375,7 +380,7 @@ def test_an_edited_staging_rule_recomputes_everything(tmp_path):
     assert outcome(incremental, "bad-1") == ("rejected", "event_type not in the catalog")
     assert "(full recompute: the project's models or macros changed)" in recompute_line(incremental)
     full = full_refresh_copy(project, tmp_path, loaded)
-    assert {t: n for t, n in table_differences(incremental, full).items() if n} == {}
+    assert differing_tables(incremental, full) == {}
 
 
 def test_a_removed_template_leaves_no_table_and_no_row(tmp_path):
@@ -414,4 +419,4 @@ def test_a_removed_template_leaves_no_table_and_no_row(tmp_path):
             for table in with_template}
         assert {table: n for table, n in left.items() if n} == {}
     full = full_refresh_copy(project, tmp_path, loaded)
-    assert {t: n for t, n in table_differences(incremental, full).items() if n} == {}
+    assert differing_tables(incremental, full) == {}

@@ -15,16 +15,10 @@ from typer.testing import CliRunner
 from journey_compiler.cli import app
 from tests.harness import make_project, read_table
 from tests.reference import rejection_reason
+from tests.test_run import TEMPLATE  # the one-template project of the run tests
 
 pytestmark = pytest.mark.dbt
 
-TEMPLATE = {
-    "name": "first_response",
-    "title": "First response",
-    "timeout_hours": 48,
-    "start": {"event": "message.received"},
-    "end": [{"name": "replied", "event": "message.sent"}],
-}
 INGESTED = "2026-09-03T00:00:00Z"
 NOT_REAL = "occurred_at is not a real instant"
 # A source clock a year ahead, with no ingested_at: the load time stands in.
